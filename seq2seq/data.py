@@ -1,0 +1,85 @@
+"""From text pairs to padded tensor batches: encoding, length bucketing, token-budget batches."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from .config import TrainConfig
+from .errors import UserError
+from .search import pad_batch
+from .text import Pair, Split, read_tsv, split_grouped
+from .tokenizer import BOS_ID, EOS_ID, Tokenizer
+from .toy import make_toy_split
+
+
+@dataclass
+class Example:
+    src: list[int]  # with EOS
+    tgt: list[int]  # without BOS/EOS
+
+
+class Batch(NamedTuple):
+    src: torch.Tensor  # (B, T_src)
+    lengths: torch.Tensor  # (B,)
+    tgt_in: torch.Tensor  # (B, T_tgt) BOS y_1 ... y_n
+    tgt_out: torch.Tensor  # (B, T_tgt) y_1 ... y_n EOS
+    n_tokens: int  # real target tokens (EOS included)
+
+
+def load_split(config: TrainConfig, data_dir=None, download: bool = False) -> Split:
+    """Resolve the `data` setting; `max_train_pairs` keeps a deterministic subset of the training part."""
+    split = _load_full_split(config, data_dir, download)
+    if config.max_train_pairs:
+        split.train = random.Random(config.seed).sample(split.train, min(config.max_train_pairs, len(split.train)))
+    return split
+
+
+def _load_full_split(config: TrainConfig, data_dir, download: bool) -> Split:
+    if config.data.startswith("toy:"):
+        return make_toy_split(config.data[4:], seed=config.seed)
+    if config.data.startswith("tsv:"):
+        return split_grouped(read_tsv(config.data[4:]), seed=config.seed)
+    from .corpora import load_corpus  # the registry pulls in download code only when needed
+
+    return load_corpus(config.data, config.src_lang, config.tgt_lang, data_dir=data_dir, download=download)
+
+
+def encode_pairs(pairs: list[Pair], src_tok: Tokenizer, tgt_tok: Tokenizer, max_len: int) -> list[Example]:
+    examples = []
+    for pair in pairs:
+        src, tgt = src_tok.encode(pair.source), tgt_tok.encode(pair.target)
+        if 0 < len(src) < max_len and 0 < len(tgt) < max_len:
+            examples.append(Example(src + [EOS_ID], tgt))
+    if not examples:
+        raise UserError(f"no training pair is shorter than max_len={max_len} pieces")
+    return examples
+
+
+def make_batches(examples: list[Example], batch_tokens: int, seed: int, shuffle: bool = True) -> list[list[int]]:
+    """Indices grouped by similar length so that padding is small; batch order shuffled per seed."""
+    rng = random.Random(seed)
+    order = sorted(range(len(examples)),
+                   key=lambda i: (len(examples[i].src), len(examples[i].tgt), rng.random() if shuffle else i))
+    batches, current, longest = [], [], 0
+    for i in order:
+        size = max(len(examples[i].src), len(examples[i].tgt) + 1)
+        if current and max(longest, size) * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(i)
+        longest = max(longest, size)
+    if current:
+        batches.append(current)
+    if shuffle:
+        rng.shuffle(batches)
+    return batches
+
+
+def collate(examples: list[Example], device=None) -> Batch:
+    src, lengths = pad_batch([e.src for e in examples], device)
+    tgt_in, _ = pad_batch([[BOS_ID] + e.tgt for e in examples], device)
+    tgt_out, _ = pad_batch([e.tgt + [EOS_ID] for e in examples], device)
+    return Batch(src, lengths, tgt_in, tgt_out, sum(len(e.tgt) + 1 for e in examples))

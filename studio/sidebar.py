@@ -1,0 +1,114 @@
+"""The one sidebar every page renders: model picker and decoding settings.
+
+Widget state is lost when Streamlit switches pages, so each choice is copied (on_change) into a
+plain session_state key and the query string; widgets are re-seeded from there on every page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from seq2seq.config import DecodeConfig
+from seq2seq.errors import UserError
+from seq2seq.service import ModelInfo, list_models, load_translator
+from seq2seq.translator import Translator
+
+STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "sample": "Sampling"}
+# Settings kept across pages and in the URL: name -> (default, parser).
+SETTINGS = {
+    "model": ("", str),
+    "strategy": ("greedy", str),
+    "beam": (5, int),
+    "lp": (1.0, float),
+    "temp": (1.0, float),
+    "topk": (0, int),
+    "topp": (1.0, float),
+    "seed": (0, int),
+}
+
+
+@dataclass
+class Selection:
+    model: ModelInfo
+    translator: Translator
+    decode: DecodeConfig
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading model…")
+def cached_translator(path: str, version: float) -> Translator:
+    """Shared by every session: never mutate what this returns. `version` changes when weights change."""
+    return load_translator(Path(path))
+
+
+def setting(name: str):
+    """Current value: session state, else the query string, else the default."""
+    default, parse = SETTINGS[name]
+    if name in st.session_state:
+        return st.session_state[name]
+    raw = st.query_params.get(name)
+    try:
+        value = parse(raw) if raw is not None else default
+    except ValueError:
+        value = default
+    st.session_state[name] = value
+    return value
+
+
+def remember(name: str, value) -> None:
+    st.session_state[name] = value
+    st.query_params[name] = str(value)
+
+
+def _keep(name: str) -> None:
+    remember(name, st.session_state[f"_w_{name}"])
+
+
+def _widget_key(name: str) -> str:
+    key = f"_w_{name}"
+    st.session_state[key] = setting(name)  # re-seed: widget state does not survive page switches
+    return key
+
+
+def render_sidebar() -> Selection | None:
+    models = list_models()
+    with st.sidebar:
+        if not models:
+            st.error("No trained model found in checkpoints/. Train one on the Train page or run "
+                     "`python -m seq2seq train --preset dates`.")
+            return None
+        names = [m.name for m in models]
+        if setting("model") not in names:
+            remember("model", names[0])
+        by_name = {m.name: m for m in models}
+        st.selectbox("Model", names, key=_widget_key("model"), on_change=_keep, args=("model",),
+                     format_func=lambda n: by_name[n].label, help="Shipped models first, then your own runs.")
+        info = by_name[setting("model")]
+        st.caption(f"Task: {info.task} · data: {info.data} · {info.score}")
+        decode = _decoding_widgets()
+    try:
+        translator = cached_translator(str(info.path), info.version)
+    except UserError as exc:
+        st.error(f"Cannot load model {info.name}: {exc}")
+        return None
+    return Selection(info, translator, decode)
+
+
+def _decoding_widgets() -> DecodeConfig:
+    st.subheader("Decoding")
+    strategy = st.radio("Strategy", list(STRATEGY_LABELS), key=_widget_key("strategy"), on_change=_keep,
+                        args=("strategy",), format_func=STRATEGY_LABELS.get, horizontal=True)
+    if strategy == "beam":
+        st.slider("Beam size", 1, 12, key=_widget_key("beam"), on_change=_keep, args=("beam",))
+        st.slider("Length penalty α", 0.0, 2.0, step=0.1, key=_widget_key("lp"), on_change=_keep, args=("lp",),
+                  help="GNMT: score = log p / ((5+|y|)/6)^α. 0 favours short outputs.")
+    if strategy == "sample":
+        st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=_keep, args=("temp",))
+        st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=_keep, args=("topk",))
+        st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=_keep, args=("topp",))
+        st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=_keep, args=("seed",))
+    return DecodeConfig(strategy=strategy, beam_size=setting("beam"), length_penalty=setting("lp"),
+                        n_best=min(5, setting("beam")) if strategy == "beam" else 1,
+                        temperature=setting("temp"), top_k=setting("topk"), top_p=setting("topp"),
+                        seed=setting("seed")).validate()
