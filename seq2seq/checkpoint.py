@@ -100,8 +100,9 @@ def read_config(directory: Path) -> dict[str, Any]:
         raise UserError(f"{path}: no config.json — not a checkpoint directory") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}/config.json is not valid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT_VERSION:
-        raise UserError(f"{path}/config.json: unknown checkpoint format {config.get('format')!r}")
+    found = config.get("format") if isinstance(config, dict) else type(config).__name__
+    if found != FORMAT_VERSION:
+        raise UserError(f"{path}/config.json: unknown checkpoint format {found!r}")
     return config
 
 
@@ -131,7 +132,7 @@ def load_checkpoint(directory: Path | str) -> Bundle:
 
 
 def _safe_name(name: Any) -> str:
-    if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
+    if not isinstance(name, str) or not name or Path(name).name != name or name.startswith("."):
         raise UserError(f"config.json names an invalid tokenizer file {name!r}")
     return name
 

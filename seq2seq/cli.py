@@ -171,6 +171,7 @@ def run_train(args: argparse.Namespace) -> int:
         for name, preset in PRESETS.items():
             print(f"{name:24s} {preset['description']}")
         return 0
+    from .distributed import process_group, resume_after_restart
     from .train import Trainer
     from .train_cli import ProgressPrinter, stop_flag
 
@@ -184,10 +185,14 @@ def run_train(args: argparse.Namespace) -> int:
         model_options, train_dict, name = load_recipe(args)
         out = Path(args.out or Path("checkpoints") / "runs" / name)
     config = train_config_from_dict(train_dict)
-    printer = ProgressPrinter(args.events, quiet=args.quiet)
-    trainer = Trainer(config, model_options, out, on_event=printer, should_stop=stop_flag(),
-                      resume=bool(args.resume), data_dir=args.data_dir, download=args.download, command=sys.argv)
-    trainer.run()
-    printer.close()
-    print(f"checkpoint: {out}", file=sys.stderr)
+    with process_group() as dist:  # under torchrun; a lone process otherwise
+        # Only rank 0 reports: the other ranks would repeat its lines and events.
+        printer = ProgressPrinter(args.events if dist.is_main else None, quiet=args.quiet or not dist.is_main)
+        trainer = Trainer(config, model_options, out, on_event=printer, should_stop=stop_flag(),
+                          resume=bool(args.resume) or resume_after_restart(out), data_dir=args.data_dir,
+                          download=args.download, command=sys.argv, dist=dist)
+        trainer.run()
+        printer.close()
+    if dist.is_main:
+        print(f"checkpoint: {out}", file=sys.stderr)
     return 0

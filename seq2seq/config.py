@@ -72,8 +72,11 @@ class ModelConfig:
             _check_range(name, getattr(self, name), 4, MAX_VOCAB)
         for name in ("enc_layers", "dec_layers"):
             _check_range(name, getattr(self, name), 1, MAX_LAYERS)
-        if not 0.0 <= self.dropout < 1.0:
-            raise UserError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        for name in ("bidirectional", "input_feeding", "tie_embeddings"):
+            if not isinstance(getattr(self, name), bool):
+                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.attention == "dot" and self.dec_hidden != self.memory_dim:
             raise UserError(
                 f"dot attention needs dec_hidden ({self.dec_hidden}) equal to the encoder output "

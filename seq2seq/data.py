@@ -29,6 +29,13 @@ class Batch(NamedTuple):
     n_tokens: int  # real target tokens (EOS included)
 
 
+class Step(NamedTuple):
+    """One optimizer step as seen by one process."""
+
+    indices: list[int]  # the examples this process trains on
+    tokens: int  # target tokens over every process's share: what the loss is averaged over
+
+
 def load_split(config: TrainConfig, data_dir=None, download: bool = False) -> Split:
     """Resolve the `data` setting; `max_train_pairs` keeps a deterministic subset of the training part."""
     split = _load_full_split(config, data_dir, download)
@@ -78,8 +85,29 @@ def make_batches(examples: list[Example], batch_tokens: int, seed: int, shuffle:
     return batches
 
 
+def plan_steps(examples: list[Example], batches: list[list[int]], per_step: int = 1, rank: int = 0,
+               world_size: int = 1) -> list[Step]:
+    """Cut one epoch's batch list into optimizer steps and give this process its share of each.
+
+    Step k is the union of batches k*per_step .. k*per_step + per_step - 1, and the j-th of them goes
+    to rank j % world_size. Every process builds the same batch list from the same seed, so all agree
+    on every step without talking, and one process with per_step=N replays an N-process run. A tail
+    too short to fill a step is dropped: every rank must run the same number of steps.
+    """
+    steps = []
+    for first in range(0, len(batches) - per_step + 1, per_step):
+        group = batches[first:first + per_step]
+        mine = [i for batch in group[rank::world_size] for i in batch]
+        steps.append(Step(mine, sum(target_tokens(examples[i]) for batch in group for i in batch)))
+    return steps
+
+
+def target_tokens(example: Example) -> int:
+    return len(example.tgt) + 1  # the EOS is predicted too
+
+
 def collate(examples: list[Example], device=None) -> Batch:
     src, lengths = pad_batch([e.src for e in examples], device)
     tgt_in, _ = pad_batch([[BOS_ID] + e.tgt for e in examples], device)
     tgt_out, _ = pad_batch([e.tgt + [EOS_ID] for e in examples], device)
-    return Batch(src, lengths, tgt_in, tgt_out, sum(len(e.tgt) + 1 for e in examples))
+    return Batch(src, lengths, tgt_in, tgt_out, sum(target_tokens(e) for e in examples))

@@ -108,7 +108,7 @@ class _Beam:
 
     tokens: list[list[int]]
     scores: torch.Tensor  # (K,) cumulative log-probabilities
-    node_ids: list[int]
+    node_ids: list[int | None]  # None: the hypothesis is empty (its pieces hang from the root)
     nodes: list[BeamNode] = field(default_factory=list)
     finished: list[Hypothesis] = field(default_factory=list)
 
@@ -118,7 +118,7 @@ def beam_search(model: Seq2Seq, source: list[int], decode: DecodeConfig, prefix:
     """Beam search for one sentence (the beam is the batch); returns n-best and the search tree."""
     src, lengths = pad_batch([source], _device(model))
     _, memory, state = model.encode(src, lengths)
-    beam = _Beam([[]], torch.zeros(1, device=src.device), [-1])
+    beam = _Beam([[]], torch.zeros(1, device=src.device), [None])
     limit = max_output_len(model, src.size(1))
     for t in range(limit):
         prev = torch.tensor([seq[-1] if seq else BOS_ID for seq in beam.tokens], device=src.device)
@@ -142,6 +142,8 @@ def _expand_beam(beam: _Beam, logp: torch.Tensor, decode: DecodeConfig, t: int, 
     top_scores, top_flat = total.view(-1).topk(min(2 * decode.beam_size, total.numel()))
     keep, new_tokens, new_scores, new_nodes = [], [], [], []
     for score, flat in zip(top_scores.tolist(), top_flat.tolist()):
+        if score == float("-inf"):
+            break  # only pieces a forced prefix rules out remain (topk is sorted)
         row, token = divmod(flat, vocab)
         seq = beam.tokens[row] + [token]
         full = len(keep) >= decode.beam_size

@@ -5,6 +5,7 @@ No streamlit here: pages cache what these functions return and render it.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from .translator import Translator
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO_ROOT / "checkpoints"
 RUNS = CHECKPOINTS / "runs"
+# Tests and demos point this elsewhere so their runs never mix with the user's.
+RUNS_ENV = "SEQ2SEQ_RUNS_DIR"
 DEFAULT_MODEL = "tatoeba-en-fr"
 
 
@@ -64,13 +67,24 @@ def model_info(path: Path, name: str, shipped: bool) -> ModelInfo | None:
                      weights.stat().st_mtime)
 
 
+def runs_root(root: Path = CHECKPOINTS) -> Path:
+    """Where user runs live: <root>/runs, or $SEQ2SEQ_RUNS_DIR for the default root."""
+    override = os.environ.get(RUNS_ENV)
+    return Path(override) if override and root == CHECKPOINTS else root / "runs"
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """Folders inside `folder`, skipping symlinks that lead out of it: only what lies there is ever opened."""
+    if not folder.is_dir():
+        return []
+    base = folder.resolve()
+    return [p for p in sorted(folder.iterdir()) if p.is_dir() and p.resolve().is_relative_to(base)]
+
+
 def list_models(root: Path = CHECKPOINTS) -> list[ModelInfo]:
     """Shipped checkpoints (checkpoints/<name>) first, the default model at the top, then user runs."""
-    shipped = [model_info(p, p.name, True) for p in sorted(root.iterdir()) if p.is_dir() and p.name != "runs"] \
-        if root.is_dir() else []
-    runs_dir = root / "runs"
-    runs = [model_info(p, f"runs/{p.name}", False) for p in sorted(runs_dir.iterdir()) if p.is_dir()] \
-        if runs_dir.is_dir() else []
+    shipped = [model_info(p, p.name, True) for p in _subfolders(root) if p.name != "runs"]
+    runs = [model_info(p, f"runs/{p.name}", False) for p in _subfolders(runs_root(root))]
     models = [m for m in shipped + runs if m is not None]
     return sorted(models, key=lambda m: (not m.shipped, m.name != DEFAULT_MODEL))
 

@@ -18,10 +18,17 @@ PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
 
 
+# Format characters that carry meaning: joiners build emoji sequences and Persian/Indic words.
+_KEPT_FORMAT = {"\u200c", "\u200d"}
+
+
 def clean_text(text: str) -> str:
-    """Make any string safe to tokenize: drop control characters and lone surrogates."""
+    """Make any string safe to tokenize: drop control and format characters and lone surrogates.
+
+    Unassigned and private-use code points stay: they may be emoji newer than Python's Unicode tables.
+    """
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\t" else " " for ch in text)
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in _KEPT_FORMAT else ch for ch in text)
     return " ".join(text.split())
 
 
@@ -104,7 +111,10 @@ def train_sentencepiece(texts: Iterable[str], vocab_size: int, model_type: str =
         # Small corpora cannot fill a large vocabulary; let sentencepiece settle below it.
         hard_vocab_limit=False,
     )
-    spm.SentencePieceTrainer.train(**options)
+    try:
+        spm.SentencePieceTrainer.train(**options)
+    except RuntimeError as exc:  # e.g. a vocab_size too small for the 256 byte pieces plus the characters
+        raise UserError(f"cannot train a sentencepiece tokenizer with vocab_size={vocab_size}: {exc}") from None
     return SentencePieceTokenizer(writer.getvalue())
 
 
@@ -112,10 +122,14 @@ def load_tokenizer(path: Path) -> Tokenizer:
     if not path.exists():
         raise UserError(f"{path}: tokenizer file missing")
     if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("kind") != "char" or not isinstance(data.get("chars"), list):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = None
+        chars = data.get("chars") if isinstance(data, dict) and data.get("kind") == "char" else None
+        if not isinstance(chars, list) or not all(isinstance(ch, str) for ch in chars):
             raise UserError(f"{path}: not a character tokenizer file")
-        return CharTokenizer(data["chars"])
+        return CharTokenizer(chars)
     try:
         return SentencePieceTokenizer(path.read_bytes())
     except RuntimeError as exc:

@@ -63,11 +63,15 @@ TASKS: dict[str, Callable[[random.Random], Pair]] = {
 
 
 def make_toy_split(task: str, train_size: int = 20000, eval_size: int = 500, seed: int = 1234) -> Split:
-    """Deterministic split with no source in two parts (test and valid sources are unseen)."""
+    """Deterministic split with no source in two parts (test and valid sources are unseen).
+
+    Training is drawn first: tasks with few short inputs (26 one-letter strings) would otherwise give
+    all of them to test and valid, and the model would be scored on lengths it never saw.
+    """
     if task not in TASKS:
         raise UserError(f"unknown toy task {task!r}; choose one of {', '.join(TASKS)}")
     rng, seen, parts = random.Random(seed), set(), []
-    for size in (eval_size, eval_size, train_size):
+    for size in (train_size, eval_size, eval_size):
         part, attempts = [], 0
         while len(part) < size and attempts < size * 20:
             attempts += 1
@@ -76,5 +80,5 @@ def make_toy_split(task: str, train_size: int = 20000, eval_size: int = 500, see
                 seen.add(pair.source)
                 part.append(pair)
         parts.append(part)
-    test, valid, train = parts
+    train, valid, test = parts
     return split_given(train, valid, test)

@@ -19,15 +19,19 @@ from torch import nn
 from . import checkpoint as ckpt
 from .checkpoint import Bundle
 from .config import DecodeConfig, ModelConfig, TrainConfig, to_dict
-from .data import Batch, Example, collate, encode_pairs, load_split, make_batches
+from .data import Batch, Example, Step, collate, encode_pairs, load_split, make_batches, plan_steps
+from .distributed import Context, step_seed
+from .errors import UserError
 from .evaluate import evaluate
 from .history import read_history, write_history
-from .provenance import provenance
+from .provenance import data_files, provenance, split_sha256
 from .text import Split
 from .tokenizer import PAD_ID, Tokenizer, train_char, train_sentencepiece
 from .translator import Translator
 
 Event = dict[str, Any]
+# Why training stops early, least to most urgent: ranks that disagree follow the most urgent.
+STOP_REASONS = (None, "max_steps", "time_budget", "stopped")
 
 
 def unique_with_refs(pairs, refs) -> tuple[list[str], list[list[str]]]:
@@ -52,18 +56,32 @@ def build_tokenizers(config: TrainConfig, split: Split) -> tuple[Tokenizer, Toke
 
 
 class Trainer:
+    """Trains one model; under torchrun, one Trainer per process (`dist`), each on its share of every step.
+
+    `batches_per_step` token-budget batches make one optimizer step (default: one per process), so
+    one process with batches_per_step=N takes the same steps as an N-process run.
+    """
+
     def __init__(self, config: TrainConfig, model_options: dict[str, Any], out_dir: Path,
                  on_event: Callable[[Event], None] | None = None, should_stop: Callable[[], bool] | None = None,
-                 resume: bool = False, data_dir=None, download: bool = False, command: list[str] | None = None):
+                 resume: bool = False, data_dir=None, download: bool = False, command: list[str] | None = None,
+                 dist: Context | None = None, batches_per_step: int = 0):
         self.config, self.out_dir = config, Path(out_dir)
         self.on_event = on_event or (lambda event: None)
         self.should_stop = should_stop or (lambda: False)
         self.command = command or []
+        self.dist = dist or Context()
+        self.batches_per_step = batches_per_step or self.dist.world_size
+        if self.batches_per_step % self.dist.world_size:
+            raise UserError(f"batches_per_step ({self.batches_per_step}) must be a multiple of the "
+                            f"number of processes ({self.dist.world_size})")
         _seed_everything(config.seed)
         if config.threads > 0:
             torch.set_num_threads(config.threads)
-        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = self.dist.device()
         self.split = load_split(config, data_dir, download)
+        self.data_sha256 = split_sha256(self.split)
+        self.data_files = data_files(config.data, data_dir) if self.dist.is_main else {}
         self.bundle = self._load_or_build(model_options, resume)
         self.model = self.bundle.model.to(self.device)
         self.train_examples = encode_pairs(self.split.train, self.bundle.src_tokenizer, self.bundle.tgt_tokenizer,
@@ -78,6 +96,19 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         if resume:
             self._restore()
+        self._check_data()
+        self.train_model = self.dist.wrap(self.model)
+
+    def _check_data(self) -> None:
+        """Enough batches for one step, and (under torchrun) the same examples and vocabulary on every rank."""
+        if self.steps_per_epoch() == 0:
+            raise UserError(f"an epoch holds fewer than {self.batches_per_step} batches: lower batch_tokens "
+                            "or use fewer processes")
+        vocab = [[tok.piece(i) for i in range(tok.vocab_size)]
+                 for tok in (self.bundle.src_tokenizer, self.bundle.tgt_tokenizer)]
+        if not self.dist.same_everywhere(f"{self.data_sha256} {vocab}"):
+            raise UserError("the processes loaded different data or built different tokenizers; "
+                            "give every node the same corpus files")
 
     # ----- setup -----
     def _load_or_build(self, model_options: dict[str, Any], resume: bool) -> Bundle:
@@ -103,7 +134,8 @@ class Trainer:
     def run(self) -> Bundle:
         start = time.monotonic() - self.progress["elapsed_s"]
         self._emit({"type": "start", "parameters": self.model.num_parameters(), "train_pairs": len(self.train_examples),
-                    "total_steps": self.total_steps(), "device": str(self.device)})
+                    "total_steps": self.total_steps(), "device": str(self.device),
+                    "step": self.progress["step"], "world_size": self.dist.world_size})
         stopped = "finished"
         while self.progress["epoch"] < self.config.epochs and stopped == "finished":
             stopped = self._run_epoch(start)
@@ -111,17 +143,28 @@ class Trainer:
                 self.progress["epoch"] += 1
                 self.progress["batch_in_epoch"] = 0
         self.progress["elapsed_s"] = time.monotonic() - start
-        self.validate(final=True)
-        if stopped != "stopped":
-            self._final_test(stopped)
-        self._emit({"type": "done", "reason": stopped, "step": self.progress["step"]})
+        done = {"type": "done", "reason": stopped, "step": self.progress["step"]}
+        if self.dist.enabled:
+            done["replicas_in_sync"] = self.dist.replicas_in_sync(self.model)
+        if self.dist.is_main:
+            self.validate(final=True)
+            if stopped != "stopped":
+                self._final_test(stopped)
+        self._emit(done)
         return self.bundle
 
-    def _run_epoch(self, start: float) -> str:
+    def epoch_steps(self) -> list[Step]:
+        """This process's share of every step of the current epoch (reshuffled per epoch)."""
         batches = make_batches(self.train_examples, self.config.batch_tokens, self.config.seed + self.progress["epoch"])
+        return plan_steps(self.train_examples, batches, self.batches_per_step, self.dist.rank, self.dist.world_size)
+
+    def _run_epoch(self, start: float) -> str:
         window = {"loss": 0.0, "tokens": 0, "time": time.monotonic()}
-        for indices in batches[self.progress["batch_in_epoch"]:]:
-            loss_sum, tokens = self.train_step(collate([self.train_examples[i] for i in indices], self.device))
+        # "batch_in_epoch" counts steps: with one batch per step, as it did before data parallelism.
+        for step in self.epoch_steps()[self.progress["batch_in_epoch"]:]:
+            _seed_everything(step_seed(self.config.seed, self.dist.rank, self.progress["step"]))
+            batch = collate([self.train_examples[i] for i in step.indices], self.device)
+            loss_sum, tokens = self.train_step(batch, step.tokens)
             self.progress["step"] += 1
             self.progress["batch_in_epoch"] += 1
             self.progress["elapsed_s"] = time.monotonic() - start
@@ -132,13 +175,17 @@ class Trainer:
                 window = {"loss": 0.0, "tokens": 0, "time": time.monotonic()}
             reason = self._stop_reason()
             if reason or self.progress["step"] % self.config.valid_every == 0:
-                if self.validate() == "early_stop" and not reason:
+                if self._validate_on_main() == "early_stop" and not reason:
                     reason = "early_stop"
             if reason:
                 return reason
         return "finished"
 
     def _stop_reason(self) -> str | None:
+        # A signal or the clock can reach one rank a step before another; all must stop together.
+        return STOP_REASONS[self.dist.all_max(STOP_REASONS.index(self._local_stop_reason()))]
+
+    def _local_stop_reason(self) -> str | None:
         if self.should_stop():
             return "stopped"
         if self.config.max_steps and self.progress["step"] >= self.config.max_steps:
@@ -147,13 +194,15 @@ class Trainer:
             return "time_budget"
         return None
 
-    def train_step(self, batch: Batch) -> tuple[float, int]:
-        self.model.train()
+    def train_step(self, batch: Batch, global_tokens: int = 0) -> tuple[float, int]:
+        """One update on the mean token loss over `global_tokens`, the target tokens of every process's
+        batch (default: this batch alone). DDP averages the ranks' gradients, hence world_size / tokens."""
+        self.train_model.train()
         with self._autocast():
-            logits = self.model(batch.src, batch.lengths, batch.tgt_in, self.teacher_forcing())
+            logits = self.train_model(batch.src, batch.lengths, batch.tgt_in, self.teacher_forcing())
             loss = self.loss_fn(logits.float().flatten(0, 1), batch.tgt_out.flatten())
         self.optimizer.zero_grad(set_to_none=True)
-        (loss / batch.n_tokens).backward()
+        (loss * (self.dist.world_size / (global_tokens or batch.n_tokens))).backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
         self.optimizer.step()
         return float(loss.detach()), batch.n_tokens
@@ -171,19 +220,23 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=torch.bfloat16)
 
+    def steps_per_epoch(self) -> int:
+        batches = make_batches(self.train_examples, self.config.batch_tokens, 0, shuffle=False)
+        return len(batches) // self.batches_per_step
+
     def total_steps(self) -> int:
-        per_epoch = len(make_batches(self.train_examples, self.config.batch_tokens, 0, shuffle=False))
-        total = per_epoch * self.config.epochs
+        total = self.steps_per_epoch() * self.config.epochs
         return min(total, self.config.max_steps) if self.config.max_steps else total
 
     # ----- reporting -----
     def _report_train(self, window: dict[str, float]) -> None:
-        loss = window["loss"] / max(1, window["tokens"])
+        loss_sum, tokens = self.dist.all_sum([window["loss"], window["tokens"]])
+        loss = loss_sum / max(1, tokens)
         seconds = max(1e-9, time.monotonic() - window["time"])
         fraction = self.fraction_done()
         elapsed = self.progress["elapsed_s"]
         event = {"type": "train", "step": self.progress["step"], "epoch": self.progress["epoch"],
-                 "loss": loss, "ppl": math.exp(min(loss, 50)), "tokens_per_s": window["tokens"] / seconds,
+                 "loss": loss, "ppl": math.exp(min(loss, 50)), "tokens_per_s": tokens / seconds,
                  "lr": self.optimizer.param_groups[0]["lr"], "progress": fraction, "elapsed_s": elapsed,
                  "eta_s": elapsed * (1 - fraction) / fraction if fraction > 0 else None}
         self.history.append(event)
@@ -196,9 +249,18 @@ class Trainer:
         return min(1.0, fraction)
 
     def _emit(self, event: Event) -> None:
-        self.on_event(event)
+        if self.dist.is_main:
+            self.on_event(event)
 
     # ----- validation and checkpoints -----
+    def _validate_on_main(self) -> str | None:
+        """Rank 0 validates and saves; every rank takes its verdict and learning rate (plateau decay)."""
+        verdict = self.validate() if self.dist.is_main else None
+        verdict, lr = self.dist.broadcast((verdict, self.optimizer.param_groups[0]["lr"]))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return verdict
+
     def validate(self, final: bool = False) -> str | None:
         valid_loss = self.valid_loss()
         score_name, score = self.valid_score()
@@ -294,6 +356,8 @@ class Trainer:
                 "train_seconds": round(self.progress["elapsed_s"], 1), "best_valid": self.progress["best"],
                 "valid_metric": "exact_match" if self.is_toy() else "bleu",
                 "parameters": self.model.num_parameters(), "train_pairs": len(self.train_examples),
+                "world_size": self.dist.world_size, "batches_per_step": self.batches_per_step,
+                "data_sha256": self.data_sha256, "data_files": self.data_files,
                 "model": to_dict(self.model.config), **provenance(self.command)}
 
     def _final_test(self, reason: str) -> None:

@@ -1,7 +1,7 @@
 """The one sidebar every page renders: model picker and decoding settings.
 
-Widget state is lost when Streamlit switches pages, so each choice is copied (on_change) into a
-plain session_state key and the query string; widgets are re-seeded from there on every page.
+Each choice lives in session_state and the query string (studio.query), so it survives page
+switches and reloads, and a copied link opens the same model with the same settings.
 """
 from __future__ import annotations
 
@@ -14,19 +14,25 @@ from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.service import ModelInfo, list_models, load_translator
 from seq2seq.translator import Translator
+from studio import query
 
 STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "sample": "Sampling"}
+
+
 # Settings kept across pages and in the URL: name -> (default, parser).
 SETTINGS = {
     "model": ("", str),
-    "strategy": ("greedy", str),
-    "beam": (5, int),
-    "lp": (1.0, float),
-    "temp": (1.0, float),
-    "topk": (0, int),
-    "topp": (1.0, float),
-    "seed": (0, int),
+    "strategy": ("greedy", query.choice(STRATEGY_LABELS)),
+    "beam": (5, query.bounded(int, 1, 12)),
+    "lp": (1.0, query.bounded(float, 0.0, 2.0)),
+    "temp": (1.0, query.bounded(float, 0.1, 2.0)),
+    "topk": (0, query.bounded(int, 0, 1000)),
+    "topp": (1.0, query.bounded(float, 0.05, 1.0)),
+    "seed": (0, query.bounded(int, 0, 10**6)),
 }
+
+# The knobs each strategy uses; the others stay out of the URL to keep links short.
+STRATEGY_KNOBS = {"greedy": (), "beam": ("beam", "lp"), "sample": ("temp", "topk", "topp", "seed")}
 
 
 @dataclass
@@ -44,31 +50,15 @@ def cached_translator(path: str, version: float) -> Translator:
 
 def setting(name: str):
     """Current value: session state, else the query string, else the default."""
-    default, parse = SETTINGS[name]
-    if name in st.session_state:
-        return st.session_state[name]
-    raw = st.query_params.get(name)
-    try:
-        value = parse(raw) if raw is not None else default
-    except ValueError:
-        value = default
-    st.session_state[name] = value
-    return value
+    return query.state(name, *SETTINGS[name])
 
 
 def remember(name: str, value) -> None:
-    st.session_state[name] = value
-    st.query_params[name] = str(value)
-
-
-def _keep(name: str) -> None:
-    remember(name, st.session_state[f"_w_{name}"])
+    query.put(name, value)
 
 
 def _widget_key(name: str) -> str:
-    key = f"_w_{name}"
-    st.session_state[key] = setting(name)  # re-seed: widget state does not survive page switches
-    return key
+    return query.widget_key(name, *SETTINGS[name])
 
 
 def render_sidebar() -> Selection | None:
@@ -82,11 +72,12 @@ def render_sidebar() -> Selection | None:
         if setting("model") not in names:
             remember("model", names[0])
         by_name = {m.name: m for m in models}
-        st.selectbox("Model", names, key=_widget_key("model"), on_change=_keep, args=("model",),
+        st.selectbox("Model", names, key=_widget_key("model"), on_change=query.keep, args=("model",),
                      format_func=lambda n: by_name[n].label, help="Shipped models first, then your own runs.")
         info = by_name[setting("model")]
         st.caption(f"Task: {info.task} · data: {info.data} · {info.score}")
         decode = _decoding_widgets()
+    _publish_settings(decode.strategy)
     try:
         translator = cached_translator(str(info.path), info.version)
     except UserError as exc:
@@ -95,19 +86,28 @@ def render_sidebar() -> Selection | None:
     return Selection(info, translator, decode)
 
 
+def _publish_settings(strategy: str) -> None:
+    """Put the current choices in the URL on every page: a page switch may have dropped them."""
+    params = dict.fromkeys(SETTINGS)  # None removes a parameter: defaults and other strategies' knobs
+    params.update({name: setting(name) for name in ("strategy", *STRATEGY_KNOBS[strategy])
+                   if setting(name) != SETTINGS[name][0]})
+    params["model"] = setting("model")
+    query.publish(params)
+
+
 def _decoding_widgets() -> DecodeConfig:
     st.subheader("Decoding")
-    strategy = st.radio("Strategy", list(STRATEGY_LABELS), key=_widget_key("strategy"), on_change=_keep,
+    strategy = st.radio("Strategy", list(STRATEGY_LABELS), key=_widget_key("strategy"), on_change=query.keep,
                         args=("strategy",), format_func=STRATEGY_LABELS.get, horizontal=True)
     if strategy == "beam":
-        st.slider("Beam size", 1, 12, key=_widget_key("beam"), on_change=_keep, args=("beam",))
-        st.slider("Length penalty α", 0.0, 2.0, step=0.1, key=_widget_key("lp"), on_change=_keep, args=("lp",),
+        st.slider("Beam size", 1, 12, key=_widget_key("beam"), on_change=query.keep, args=("beam",))
+        st.slider("Length penalty α", 0.0, 2.0, step=0.1, key=_widget_key("lp"), on_change=query.keep, args=("lp",),
                   help="GNMT: score = log p / ((5+|y|)/6)^α. 0 favours short outputs.")
     if strategy == "sample":
-        st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=_keep, args=("temp",))
-        st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=_keep, args=("topk",))
-        st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=_keep, args=("topp",))
-        st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=_keep, args=("seed",))
+        st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=query.keep, args=("temp",))
+        st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=query.keep, args=("topk",))
+        st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=query.keep, args=("topp",))
+        st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=query.keep, args=("seed",))
     return DecodeConfig(strategy=strategy, beam_size=setting("beam"), length_penalty=setting("lp"),
                         n_best=min(5, setting("beam")) if strategy == "beam" else 1,
                         temperature=setting("temp"), top_k=setting("topk"), top_p=setting("topp"),

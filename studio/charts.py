@@ -1,0 +1,144 @@
+"""Chart builders for one decoding: pure functions from a Trace (or its parts) to Altair charts.
+
+Each chart encodes one quantity in colour and has a legend for it. Axis positions are keyed
+"007 piece" so that a piece occurring twice keeps two columns; labels show only the piece.
+"""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from seq2seq.trace import StepTrace, Trace
+from studio.text import show_piece
+
+# Entropy colours share one fixed scale so that two sentences' chips can be compared by eye.
+ENTROPY_MAX = 3.0
+LOGPROB_MIN = -6.0
+KEY_LABEL = "slice(datum.value, 4)"
+CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=["#e4572e", "#9db4c0"])
+STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
+
+
+def key(index: int, piece: str) -> str:
+    return f"{index:03d} {show_piece(piece)}"
+
+
+def _chip_step(labels: list[str]) -> int:
+    """Chip width in pixels: wide enough for the longest label, narrow for single characters."""
+    longest = max((len(label) for label in labels), default=1)
+    return max(28, min(120, 9 * longest + 16))
+
+
+def _chip_grid(frame: pd.DataFrame, width_px: int = 720) -> pd.DataFrame:
+    step = _chip_step(frame["piece"].tolist())
+    per_row = max(1, width_px // step)
+    frame = frame.reset_index(drop=True)
+    return frame.assign(row=frame.index // per_row, col=frame.index % per_row)
+
+
+def _chips(frame: pd.DataFrame, color: alt.Color | alt.ColorValue, tooltip: list, light_text=None) -> alt.LayerChart:
+    frame = _chip_grid(frame)
+    step = _chip_step(frame["piece"].tolist())
+    base = alt.Chart(frame).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None), tooltip=tooltip)
+    rect = base.mark_rect(cornerRadius=7, stroke="white", strokeWidth=4).encode(color=color)
+    text_color = alt.value("black") if light_text is None else alt.condition(light_text, alt.value("white"),
+                                                                              alt.value("black"))
+    text = base.mark_text(fontSize=14).encode(text="piece:N", color=text_color)
+    return (rect + text).properties(width=alt.Step(step), height=alt.Step(34))
+
+
+def source_chips(trace: Trace) -> alt.LayerChart:
+    """The source as the model reads it: one chip per piece (EOS included); hover for the id."""
+    frame = pd.DataFrame({"piece": [show_piece(p) for p in trace.src_pieces], "id": trace.src_ids,
+                          "position": range(len(trace.src_ids))})
+    return _chips(frame, alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
+
+
+def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
+    """One row per decoding step: the piece it produced, its probability and the step's entropy."""
+    return pd.DataFrame({
+        "step": [s.index + 1 for s in steps],  # the app counts steps from 1
+        "piece": [show_piece(s.chosen_piece) for s in steps],
+        "id": [s.chosen_id for s in steps],
+        "probability": [math.exp(s.logprob) for s in steps],
+        "logprob": [s.logprob for s in steps],
+        "entropy": [s.entropy for s in steps],
+        "forced": [s.forced for s in steps],
+    })
+
+
+def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
+    """Output pieces coloured by the entropy of the step that chose them: dark = the model hesitated."""
+    frame = steps_frame(steps)
+    color = alt.Color("entropy:Q", title="entropy (nats)",
+                      scale=alt.Scale(scheme="orangered", domain=[0, ENTROPY_MAX], clamp=True),
+                      legend=alt.Legend(orient="right", gradientLength=60, gradientThickness=10))
+    tooltip = ["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".3f"),
+               alt.Tooltip("entropy:Q", format=".2f"), "step:Q", "forced:N"]
+    return _chips(frame, color, tooltip, light_text=alt.datum.entropy > ENTROPY_MAX * 0.6)
+
+
+def attention_frame(trace: Trace) -> pd.DataFrame:
+    """Long format: one row per (output step, source position) with the attention weight."""
+    rows = [
+        {"output": key(step.index, step.chosen_piece), "source": key(j, src_piece),
+         "output piece": show_piece(step.chosen_piece), "source piece": show_piece(src_piece), "weight": weight}
+        for step in trace.steps if step.attention is not None
+        for j, (src_piece, weight) in enumerate(zip(trace.src_pieces, step.attention))
+    ]
+    return pd.DataFrame(rows, columns=["output", "source", "output piece", "source piece", "weight"])
+
+
+def attention_heatmap(trace: Trace) -> alt.Chart | None:
+    """Source pieces across, output pieces down; None for a model without attention."""
+    frame = attention_frame(trace)
+    if frame.empty:
+        return None
+    cell = max(18, min(34, 700 // max(1, len(trace.src_pieces))))
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45, orient="top")),
+        y=alt.Y("output:O", title="output piece", axis=alt.Axis(labelExpr=KEY_LABEL)),
+        color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1])),
+        tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
+    ).properties(width=alt.Step(cell), height=alt.Step(cell))
+
+
+def candidates_frame(step: StepTrace) -> pd.DataFrame:
+    """The step's top-k candidates plus the chosen piece even when it ranked lower (forced, sampled)."""
+    rows = [{"id": c.token_id, "piece": show_piece(c.piece), "probability": c.prob, "logit": c.logit}
+            for c in step.top]
+    if step.chosen_id not in {c.token_id for c in step.top}:
+        rows.append({"id": step.chosen_id, "piece": show_piece(step.chosen_piece),
+                     "probability": math.exp(step.logprob), "logit": float("nan")})
+    frame = pd.DataFrame(rows, columns=["id", "piece", "probability", "logit"])
+    frame["candidate"] = [key(rank, piece) for rank, piece in enumerate(frame["piece"])]
+    frame["role"] = ["chosen" if i == step.chosen_id else "alternative" for i in frame["id"]]
+    return frame
+
+
+def candidates_chart(step: StepTrace) -> alt.LayerChart:
+    """Next-piece probabilities, best first, the piece actually taken in the highlight colour."""
+    frame = candidates_frame(step)
+    base = alt.Chart(frame).encode(
+        y=alt.Y("candidate:O", title=None, axis=alt.Axis(labelExpr=KEY_LABEL, labelFontSize=14)),
+        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
+        tooltip=["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".4f"), alt.Tooltip("logit:Q", format=".2f")],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("role:N", scale=CHOSEN_COLORS, title=None))
+    labels = base.mark_text(align="left", dx=3).encode(text=alt.Text("probability:Q", format=".1%"))
+    return (bars + labels).properties(height=alt.Step(24))
+
+
+def step_attention_chart(step: StepTrace, src_pieces: list[str]) -> alt.Chart | None:
+    """Where the decoder looked while choosing this step's piece."""
+    if step.attention is None:
+        return None
+    frame = pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
+                          "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
+    return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
+        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45)),
+        y=alt.Y("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
+        tooltip=["source piece:N", alt.Tooltip("weight:Q", format=".3f")],
+    ).properties(height=180)

@@ -1,0 +1,178 @@
+"""The "Inside the model" page runs headless (Streamlit AppTest) on the shipped dates model: what each
+view draws, the links into the step page, the fallback without training data, and bad input."""
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pandas as pd
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from seq2seq import service
+from studio import sidebar
+
+ROOT = Path(__file__).resolve().parent.parent
+DATES = ROOT / "checkpoints" / "dates"
+PAGE = "pages/3_Inside_the_model.py"
+TIMEOUT = 180  # generous: the test machine may be busy training
+
+
+def page(view: str = "Trajectories", **params: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / PAGE), default_timeout=TIMEOUT)
+    for name, value in {"model": "dates", "view": view, **params}.items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def charts(app: AppTest) -> list[dict]:
+    """Vega-Lite specs of the Altair charts on the page (AppTest has no typed accessor for them)."""
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def dataset(app: AppTest, chart: int, column: str) -> pd.DataFrame:
+    """The first data set of a chart that has `column` (Streamlit ships data sets as Arrow bytes)."""
+    for data in app.get("vega_lite_chart")[chart].proto.datasets:
+        frame = convert_arrow_bytes_to_pandas_df(data.data.data)
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"no data set with column {column!r}")
+
+
+def marks(spec: dict) -> set[str]:
+    layers = spec.get("layer", [spec])
+    return {layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in layers}
+
+
+def texts(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown] + [c.value for c in app.caption]
+
+
+def shown(app: AppTest, fragment: str) -> bool:
+    return any(fragment in text for text in texts(app))
+
+
+def no_exception(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_trajectories_draw_encoder_and_decoder_paths_with_explained_variance():
+    app = page()
+    no_exception(app)
+    encoder, decoder = charts(app)
+    assert {"line", "text", "circle", "point"} <= marks(encoder) and {"line", "text"} <= marks(decoder)
+    assert shown(app, "Encoder: the two axes explain") and shown(app, "from 500 training sentences")
+    assert "PC1 (" in encoder["layer"][0]["encoding"]["x"]["title"]
+    points = dataset(app, 1, "link")
+    assert points["piece"].tolist() == list("1987-03-05") + ["</s>"]
+    assert points["detail"].iloc[0].startswith("1 ")  # hover: the step's top next pieces, the chosen one first
+
+
+def test_decoder_points_link_to_their_step_on_the_step_page():
+    app = page()
+    link = next(m.value for m in app.markdown if "step-by-step page" in m.value)
+    query = parse_qs(link.split("(", 1)[1].rstrip(")").split("?", 1)[1])
+    assert query["text"] == ["March 5, 1987"] and query["step"] == ["1"] and query["model"] == ["dates"]
+    app.selectbox(key="inside_step").set_value(4).run()
+    assert any("step=4" in m.value for m in app.markdown)
+    decoder = charts(app)[1]
+    assert any(layer.get("encoding", {}).get("href") for layer in decoder["layer"])
+
+
+def test_components_three_and_four_change_the_axes():
+    app = page()
+    app.radio(key="inside_components").set_value("PC3 × PC4").run()
+    no_exception(app)
+    assert "PC3 (" in charts(app)[0]["layer"][0]["encoding"]["x"]["title"]
+    assert shown(app, "PC4")
+
+
+def test_several_lines_become_several_trajectories():
+    app = page(text="March 5, 1987\n12/03/2001")
+    no_exception(app)
+    legend = charts(app)[1]["layer"][1]["encoding"]["color"]
+    assert legend["field"] == "trajectory"
+    assert shown(app, "Decoder: the two axes explain")
+
+
+def test_compare_view_shows_kl_per_step_and_both_paths():
+    app = page("Compare")
+    no_exception(app)
+    specs = charts(app)
+    assert len(specs) == 3 and marks(specs[0]) == {"bar"}
+    assert app.dataframe[0].value["source"].tolist() == ["March 5, 1987", "March 5, 7891"]
+    assert shown(app, "Total KL") and shown(app, "largest shift at step")
+    app.text_input(key="inside_swap_2").input("1987").run()
+    assert shown(app, "Total KL 0.000 nats")
+
+
+def test_compare_asks_for_a_single_replacement_word():
+    app = page("Compare")
+    app.text_input(key="inside_swap_2").input("two words").run()
+    no_exception(app)
+    assert app.info[0].value.startswith("Type one replacement word")
+
+
+def test_neurons_view_draws_units_and_gates_in_the_chosen_order():
+    app = page("Neurons")
+    no_exception(app)
+    hidden, gate = charts(app)
+    assert marks(hidden) == {"rect"} and marks(gate) == {"rect"}
+    assert app.radio(key="inside_gate").options == ["reset", "update", "candidate"]
+    app.radio(key="inside_units_order").set_value("correlation with a piece").run()
+    app.selectbox(key="inside_units_piece").set_value("0").run()
+    no_exception(app)
+    assert len(charts(app)) == 2
+    app.radio(key="inside_family").set_value("encoder_forward").run()
+    assert len(charts(app)) == 1 and shown(app, "Gate values are recorded for the decoder")
+
+
+def test_neighbours_view_lists_training_sentences():
+    app = page("Neighbours")
+    no_exception(app)
+    table = app.dataframe[0].value
+    assert len(table) == 10 and table["rank"].tolist() == list(range(1, 11))
+    assert {"piece", "context", "source", "target", "score"} <= set(table.columns)
+    assert (table["score"].diff().dropna() <= 1e-9).all()  # cosine: most similar first
+
+
+def test_bottleneck_without_a_twin_says_so():
+    app = page("Bottleneck")
+    no_exception(app)
+    assert "No no-attention twin of dates" in app.info[0].value
+
+
+@pytest.fixture
+def no_training_data(tmp_path, monkeypatch):
+    """A copy of dates whose training data is a file that does not exist on this machine."""
+    copy = tmp_path / "dates"
+    shutil.copytree(DATES, copy, ignore=shutil.ignore_patterns(".cache"))
+    config = (copy / "config.json").read_text().replace('"toy:dates"', '"tsv:/nonexistent/pairs.tsv"')
+    (copy / "config.json").write_text(config)
+    monkeypatch.setattr(sidebar, "list_models", functools.partial(service.list_models, tmp_path))
+
+
+def test_without_training_data_the_typed_sentences_are_the_reference(no_training_data):
+    app = page()
+    no_exception(app)
+    assert "not on this machine" in app.warning[0].value
+    assert len(charts(app)) == 2 and shown(app, "typed sentences")
+    neighbours = page("Neighbours")
+    assert "need the training data" in neighbours.warning[0].value
+
+
+@pytest.mark.parametrize("view", ["Trajectories", "Compare", "Neurons", "Neighbours"])
+def test_bad_input_gets_a_message_never_a_traceback(view):
+    app = page(view)
+    app.text_area[0].input("").run()
+    assert app.info[0].value.startswith("Type a sentence")
+    app.text_area[0].input("March 5, 1987. " * 340).run()  # 5,100 characters
+    no_exception(app)
+    assert "longer than the model reads" in app.warning[0].value
+    app.text_area[0].input("<script>alert(1)</script> 😀").run()
+    no_exception(app)
+    assert not any("<script>" in text for text in texts(app))

@@ -1,0 +1,128 @@
+"""The Train page in Streamlit's AppTest: the recipe form, its command, uploads, and run views of
+real runs (tiny models trained by real worker processes in a temporary runs folder)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seq2seq import runs
+from seq2seq.service import RUNS_ENV
+
+PAGE = Path(__file__).resolve().parent.parent / "pages" / "4_Train.py"
+TINY = {"model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "bidirectional": False, "dropout": 0.0,
+                  "max_src_len": 16, "max_tgt_len": 16},
+        "train": {"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_train_pairs": 2000,
+                  "batch_tokens": 400, "max_steps": 40, "valid_every": 20, "log_every": 5,
+                  "valid_decode_limit": 50, "patience": 0, "probes": ["abcdef"]}}
+
+
+def wait_for(run_id: str, timeout: float = 180.0) -> runs.RunStatus:
+    deadline = time.monotonic() + timeout
+    while (status := runs.status(run_id)).live:
+        assert time.monotonic() < deadline, f"run {run_id} still {status.state}"
+        time.sleep(0.2)
+    return status
+
+
+@pytest.fixture(scope="module", autouse=True)
+def runs_dir(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        root = tmp_path_factory.mktemp("app") / "runs"
+        patch.setenv(RUNS_ENV, str(root))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def finished_and_failed(runs_dir) -> tuple[str, str]:
+    bad = {"model": TINY["model"], "train": {**TINY["train"], "data": "tsv:/nonexistent/pairs.tsv"}}
+    ids = runs.launch(TINY, "tiny", max_concurrent=2), runs.launch(bad, "broken", max_concurrent=2)
+    assert [wait_for(run_id).state for run_id in ids] == ["finished", "failed"]
+    return ids
+
+
+def page(**params) -> AppTest:
+    app = AppTest.from_file(str(PAGE), default_timeout=120)
+    for name, value in params.items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def no_exception(app: AppTest) -> AppTest:
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def command(app: AppTest) -> str:
+    return next(c.value for c in app.code if c.value.startswith("python -m seq2seq train"))
+
+
+def test_the_form_starts_from_the_dates_preset_and_shows_the_matching_command():
+    app = no_exception(page())
+    assert command(app).startswith("python -m seq2seq train --preset dates --out checkpoints/runs/dates")
+    app.selectbox(key="train_preset").set_value("Reverse a string").run()
+    app.radio(key="reverse:cell").set_value("lstm").run()
+    app.number_input(key="reverse:steps").set_value(300).run()
+    assert command(no_exception(app)) == ("python -m seq2seq train --preset reverse --out checkpoints/runs/reverse "
+                                          "--set model.cell=lstm --set train.max_steps=300 --set train.threads=1")
+    assert [b.label for b in app.button] == ["🚀 Launch"]
+
+
+def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
+    app = page()
+    app.checkbox(key="dates:tie").check().run()
+    assert "tie_embeddings needs emb_dim (32) equal to the output size (128)" in no_exception(app).error[0].value
+    assert "🚀 Launch" not in [b.label for b in app.button]
+
+
+def test_a_bad_upload_names_its_line_and_a_good_one_is_previewed():
+    app = page()
+    app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
+    assert not app.code  # nothing to launch without data
+    good = "".join(f"word {i}\tmot {i}\n" for i in range(300)).encode()
+    app.file_uploader(key="dates:upload").set_value(("pairs.tsv", good[:50] + b"oops\n" + good, "text/plain")).run()
+    assert "pairs.tsv line 5: no tab between source and target" in no_exception(app).error[0].value
+    app.file_uploader(key="dates:upload").set_value(("pairs.tsv", good, "text/plain")).run()
+    assert not no_exception(app).error
+    assert app.dataframe[0].value["source"].tolist()[:2] == ["word 0", "word 1"]
+    assert "--set train.data=tsv:pairs.tsv" in command(app)
+    assert "--set 'train.tokenizer={\"kind\": \"sentencepiece\", \"vocab_size\": 8000}'" in command(app)
+
+
+def test_a_finished_run_shows_its_curves_probe_and_where_to_find_the_model(finished_and_failed):
+    run_id = finished_and_failed[0]
+    app = no_exception(page(run=run_id))
+    assert app.subheader[0].value == "Run tiny · ✅ finished"
+    assert f"Pick runs/{run_id} in the sidebar" in app.success[0].value
+    assert app.get("progress")[0].proto.text.startswith("step 40 of 40 · 100%")
+    assert [m.label for m in app.metric] == ["Training loss", "Validation exact match", "Tokens / s", "Learning rate"]
+    assert len(app.get("arrow_vega_lite_chart")) == 4  # loss, perplexity, score, probe attention
+    assert app.text[0].value.startswith("source:      abcdef\ntranslation: ")
+    assert f"runs/{run_id}" in app.sidebar.selectbox[0].options
+    assert app.button(key=f"stop:{run_id}").disabled and app.button(key=f"resume:{run_id}").disabled
+
+
+def test_a_failed_run_shows_the_error_and_the_end_of_its_log(finished_and_failed):
+    run_id = finished_and_failed[1]
+    app = no_exception(page(run=run_id))
+    assert app.subheader[0].value == "Run broken · ❌ failed"
+    assert app.error[0].value == "The run failed: /nonexistent/pairs.tsv: file not found"
+    assert "error: /nonexistent/pairs.tsv: file not found" in app.code[0].value
+
+
+def test_launch_stop_and_delete_from_the_page(finished_and_failed, runs_dir):
+    app = page()
+    app.text_input(key="dates:name").set_value("from the page").run()
+    app.number_input(key="dates:steps").set_value(50).run()
+    app.button[0].click().run()
+    assert no_exception(app).query_params["run"] == ["from-the-page"]
+    assert app.subheader[0].value.startswith("Run from-the-page · ")
+    assert (runs_dir / "from-the-page" / "status.json").is_file()
+    app.button(key="stop:from-the-page").click().run()
+    assert wait_for("from-the-page").state in ("stopped", "finished")
+    app = no_exception(page(run="from-the-page"))
+    app.button(key="delete:from-the-page").click().run()
+    assert not (runs_dir / "from-the-page").exists()
+    assert "run" not in no_exception(app).query_params
