@@ -45,7 +45,7 @@ def reference(selection: Selection, lines: list[str]):
         st.warning(f"The training data of {escape_markdown(info.name)} is not on this machine "
                    f"({escape_markdown(str(exc))}). The projection below is "
                    "fitted on the sentences you typed instead, and nearest neighbours are unavailable. "
-                   "Download the corpus (`python -m seq2seq data …`) to compare with training states.")
+                   "Training with `--download` fetches the corpus; then this page compares with training states.")
     pairs = tuple((line, traces.trace(selection, line).trace.translation) for line in lines)
     return inside_cache.typed_reference(str(info.path), info.version, pairs)
 
@@ -94,7 +94,7 @@ def encoder_paths(label: str, trace, proj: Projection, components) -> list[pd.Da
     frames = []
     for family in ("encoder_forward", "encoder_backward"):
         if family in states:
-            detail = [f"{FAMILY_LABELS[family]} state after reading this piece"] * len(trace.src_pieces)
+            detail = [f"{FAMILY_LABELS[family]}, after reading this piece"] * len(trace.src_pieces)
             frames.append(charts_inside.trajectory_frame(f"{label} · {FAMILY_LABELS[family]}", trace.src_pieces,
                                                          project(proj, states[family], components), detail))
     return frames
@@ -102,7 +102,7 @@ def encoder_paths(label: str, trace, proj: Projection, components) -> list[pd.Da
 
 def decoder_path(label: str, trace, proj: Projection, components, links: bool) -> pd.DataFrame:
     pieces = [step.chosen_piece for step in trace.steps]
-    detail = [charts_inside.top_label(step) for step in trace.steps]
+    detail = [f"predicts {charts_inside.top_label(step)}" for step in trace.steps]
     urls = step_page_links(trace.source, len(pieces)) if links else None
     coords = project(proj, trace_states(trace)["decoder"], components)
     return charts_inside.trajectory_frame(f"{label} · decoder", pieces, coords, detail, urls)
@@ -135,7 +135,7 @@ def trajectories(selection: Selection, lines: list[str]) -> None:
     st.caption("Each sentence becomes a path: one point per piece, a square on the first, arrows in reading "
                "(encoder) or writing (decoder) order. Encoder and decoder states differ in size and role, so "
                "each family has its own PCA; forward and backward encoder states share one space. Hover a "
-               "point for its piece and the top next pieces; click a decoder point to open that step on the "
+               "point for its piece and what the state predicts; click a decoder point to open that step on the "
                "step-by-step page.")
     if len(lines) > MAX_TRAJECTORIES:
         st.info(f"Drawing the first {MAX_TRAJECTORIES} of {len(lines)} sentences.")

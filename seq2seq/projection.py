@@ -35,7 +35,8 @@ class Projection:
 
 
 def fit_pca(states: np.ndarray, n_components: int = COMPONENTS) -> Projection:
-    """Principal components of `states` (N, D); fewer when N or D is smaller.
+    """Principal components of `states` (N, D), always `n_components` of them: when D is smaller the
+    missing ones are zero vectors (zero coordinates, zero variance), so callers can always draw PC3 x PC4.
 
     Eigenvectors of the D x D scatter matrix are the right singular vectors of the centred data and
     its eigenvalues the squared singular values; with N >> D this is several times cheaper than an
@@ -45,17 +46,18 @@ def fit_pca(states: np.ndarray, n_components: int = COMPONENTS) -> Projection:
     mean = data.mean(axis=0)
     centred = data - mean
     eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
-    k = min(n_components, len(data), data.shape[1])
-    top = np.argsort(-eigenvalues, kind="stable")[:k]
+    top = np.argsort(-eigenvalues, kind="stable")[:n_components]
     power = np.clip(eigenvalues[top], 0.0, None)
     total = float((centred ** 2).sum())
-    ratio = power / total if total > 0 else np.zeros(k)
+    ratio = power / total if total > 0 else np.zeros(len(top))
     components = _fix_signs(eigenvectors[:, top].T)
-    return Projection(mean, components, power / max(len(data) - 1, 1), ratio, len(data))
+    missing = (0, n_components - len(top))
+    return Projection(mean, np.pad(components, (missing, (0, 0))), np.pad(power / max(len(data) - 1, 1), missing),
+                      np.pad(ratio, missing), len(data))
 
 
 def _fix_signs(components: np.ndarray) -> np.ndarray:
-    """SVD may return v or -v; flip each so that its largest-magnitude entry is positive."""
+    """An eigensolver may return v or -v; flip each so that its largest-magnitude entry is positive."""
     largest = np.abs(components).argmax(axis=1)
     signs = np.sign(components[np.arange(len(components)), largest])
     signs[signs == 0] = 1.0

@@ -140,8 +140,10 @@ def _expand_beam(beam: _Beam, logp: torch.Tensor, decode: DecodeConfig, t: int, 
     vocab = logp.size(1)
     total = beam.scores.unsqueeze(1) + logp  # (K, V)
     top_scores, top_flat = total.view(-1).topk(min(2 * decode.beam_size, total.numel()))
+    # One read of all candidates' log-probabilities: indexing the tensor once per candidate costs more.
+    step_logps = logp.reshape(-1)[top_flat].tolist()
     keep, new_tokens, new_scores, new_nodes = [], [], [], []
-    for score, flat in zip(top_scores.tolist(), top_flat.tolist()):
+    for score, flat, step_logp in zip(top_scores.tolist(), top_flat.tolist(), step_logps):
         if score == float("-inf"):
             break  # only pieces a forced prefix rules out remain (topk is sorted)
         row, token = divmod(flat, vocab)
@@ -149,8 +151,7 @@ def _expand_beam(beam: _Beam, logp: torch.Tensor, decode: DecodeConfig, t: int, 
         full = len(keep) >= decode.beam_size
         # Once K hypotheses survive, lower candidates (EOS too) are pruned: beam 1 is then exactly greedy.
         status = "pruned" if full else ("finished" if token == EOS_ID or last_step else "kept")
-        node = BeamNode(len(beam.nodes), beam.node_ids[row], t, token, piece(token),
-                        float(logp[row, token]), score, status)
+        node = BeamNode(len(beam.nodes), beam.node_ids[row], t, token, piece(token), step_logp, score, status)
         beam.nodes.append(node)
         if status == "finished":
             ids = [i for i in seq if i != EOS_ID]

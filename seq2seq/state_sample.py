@@ -66,8 +66,16 @@ def reference_pairs(translator: Translator, size: int) -> list[Pair]:
         train = load_split(config).train
     except OSError as exc:
         raise UserError(f"training data for {config.data} could not be read ({exc})") from None
-    usable = [p for p in train if translator.src.encode(p.source) and translator.tgt.encode(p.target)]
-    return random.Random(config.seed).sample(usable, min(size, len(usable)))
+    order = list(range(len(train)))
+    random.Random(config.seed).shuffle(order)
+    picked = []
+    for index in order:  # lazily: encoding a whole real corpus just to filter it would take seconds
+        pair = train[index]
+        if translator.src.encode(pair.source) and translator.tgt.encode(pair.target):
+            picked.append(pair)
+            if len(picked) == size:
+                break
+    return picked
 
 
 def collect_states(translator: Translator, pairs: list[Pair], origin: str) -> StateSample:

@@ -75,7 +75,7 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     if len(arrows):
         layers.append(alt.Chart(arrows).mark_point(shape="triangle", size=70, filled=True, opacity=0.9)
                       .encode(x=x, y=y, color=color, angle=alt.Angle("angle:Q", scale=None)))
-    tooltip = ["trajectory:N", "step:Q", "piece:N", alt.Tooltip("detail:N", title="top next pieces")]
+    tooltip = ["trajectory:N", "step:Q", "piece:N", alt.Tooltip("detail:N", title="this state")]
     starts = points[points["order"] == 0]
     layers.append(alt.Chart(starts).mark_point(shape="square", size=260, strokeWidth=2)
                   .encode(x=x, y=y, color=color))

@@ -15,6 +15,7 @@ from seq2seq.errors import UserError
 from seq2seq.service import ModelInfo, list_models, load_translator
 from seq2seq.translator import Translator
 from studio import query
+from studio.text import escape_markdown
 
 STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "sample": "Sampling"}
 
@@ -75,13 +76,14 @@ def render_sidebar() -> Selection | None:
         st.selectbox("Model", names, key=_widget_key("model"), on_change=query.keep, args=("model",),
                      format_func=lambda n: by_name[n].label, help="Shipped models first, then your own runs.")
         info = by_name[setting("model")]
-        st.caption(f"Task: {info.task} · data: {info.data} · {info.score}")
+        # A checkpoint's config.json is a file like any other: what it says is shown, never rendered.
+        st.caption(escape_markdown(f"Task: {info.task} · data: {info.data} · {info.score}"))
         decode = _decoding_widgets()
     _publish_settings(decode.strategy)
     try:
         translator = cached_translator(str(info.path), info.version)
     except UserError as exc:
-        st.error(f"Cannot load model {info.name}: {exc}")
+        st.error(escape_markdown(f"Cannot load model {info.name}: {exc}"))
         return None
     return Selection(info, translator, decode)
 

@@ -107,7 +107,8 @@ def _index(options: list, value) -> int:
 
 
 def _tokenizer(train: dict[str, Any], k: str) -> dict[str, Any]:
-    base = train.get("tokenizer", {})
+    # A toy preset's characters are a poor default for language: start from SentencePiece then.
+    base = {} if train["data"].startswith("toy:") else train.get("tokenizer", {})
     left, right = st.columns(2)
     kinds = ["sentencepiece", "char"]
     kind = left.radio("Pieces", kinds, index=_index(kinds, base.get("kind", "sentencepiece")), horizontal=True,

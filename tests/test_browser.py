@@ -22,6 +22,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 WAIT_MS = 90_000  # the test machine may be busy training
+FIRST_LOAD_MS = 240_000  # the first session also imports torch and loads the model
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not CHROMIUM.exists():
@@ -95,7 +96,7 @@ def assert_no_error(page) -> None:
 def test_home_translates_what_is_typed(browser_page, server_url):
     page = browser_page
     page.goto(server_url)
-    heading(page, "1987-03-05").wait_for()
+    heading(page, "1987-03-05").wait_for(timeout=FIRST_LOAD_MS)
     box = page.get_by_role("textbox", name="Type a sentence")
     box.fill("<script>alert(1)</script>")
     box.press("Control+Enter")
@@ -115,7 +116,7 @@ def test_step_page_moves_with_next_and_the_arrow_key(browser_page, server_url):
     page.get_by_role("link", name="Step by step").first.click()
     page.get_by_text("Step 1 of 11").wait_for()
     heading(page, "2001-03-12").wait_for()  # the sentence typed on the home page came along
-    page.get_by_role("button", name="Next ▶").click()
+    page.locator("button", has_text="Next").click()
     page.get_by_text("Step 2 of 11").wait_for()
     page.wait_for_url("**step=2**")
     page.evaluate("document.activeElement && document.activeElement.blur()")

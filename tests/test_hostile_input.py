@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import pickle
+import re
 import resource
 import shutil
 import time
@@ -57,6 +58,8 @@ DECODES = [DecodeConfig(), DecodeConfig(strategy="beam", beam_size=3, n_best=2),
 ANY_TEXT = st.text(alphabet=st.one_of(st.characters(exclude_categories=[]),
                                       st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e", "<", "$", "*", " "])),
                    max_size=60)
+# An HTML tag whose "<" is not backslash-escaped.
+RAW_TAG = re.compile(r"(?<!\\)<(?=[A-Za-z/!])")
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -314,7 +317,7 @@ def assert_rendered_safely(app) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert not [m.value for m in app.get("markdown") if m.proto.allow_html]
     for body in markdown_bodies(app):
-        assert SCRIPT not in body and "<img" not in body, body  # raw HTML would reach the browser
+        assert SCRIPT not in body and not RAW_TAG.search(body), body  # raw HTML would reach the browser
         assert "$x^2$" not in body and "**bold**" not in body and ":red[" not in body, body
 
 
@@ -332,6 +335,8 @@ def test_pages_show_hostile_text_and_hostile_model_output_escaped(path, hostile_
                             force=",".join(map(str, tokenizer.encode(SCRIPT))))
     app.run()
     assert_rendered_safely(app)
-    for box in [*app.text_area, *app.text_input][:3]:
+    if "Step_by_step" in path:  # the forced output is the script tag: shown, escaped, as the translation
+        assert any(body.startswith("#### \\<script\\>") for body in markdown_bodies(app))
+    for box in [*app.text_area, *app.text_input][:2]:
         box.input(LONG).run()
         assert_rendered_safely(app)

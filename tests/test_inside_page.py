@@ -69,7 +69,7 @@ def test_trajectories_draw_encoder_and_decoder_paths_with_explained_variance():
     assert "PC1 (" in encoder["layer"][0]["encoding"]["x"]["title"]
     points = dataset(app, 1, "link")
     assert points["piece"].tolist() == list("1987-03-05") + ["</s>"]
-    assert points["detail"].iloc[0].startswith("1 ")  # hover: the step's top next pieces, the chosen one first
+    assert points["detail"].iloc[0].startswith("predicts 1 ")  # hover: the step's top pieces, chosen one first
 
 
 def test_decoder_points_link_to_their_step_on_the_step_page():

@@ -46,10 +46,13 @@ def test_pca_signs_are_fixed_whatever_the_row_order():
     assert (first.components[np.arange(4), largest] > 0).all()
 
 
-def test_pca_of_fewer_states_than_components_keeps_what_exists():
+def test_pca_of_few_states_and_dimensions_still_gives_every_component():
     proj = fit_pca(np.array([[1.0, 2.0, 3.0], [2.0, 0.0, 1.0]]), 4)
-    assert proj.components.shape == (2, 3)
-    assert proj.explained_ratio[0] == pytest.approx(1.0)
+    assert proj.components.shape == (4, 3) and not proj.components[3].any()
+    assert proj.explained_ratio[0] == pytest.approx(1.0) and proj.explained_ratio[1:] == pytest.approx(0.0)
+    assert proj.transform(np.zeros((1, 3))).shape == (1, 4)
+    single = fit_pca(np.ones((1, 5)), 4)
+    assert single.explained_ratio.tolist() == [0.0] * 4 and single.n_states == 1
 
 
 @pytest.fixture

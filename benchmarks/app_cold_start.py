@@ -1,0 +1,117 @@
+"""Cold start of the app: from `streamlit run app.py` to the first translation shown in a real browser.
+
+    python -m benchmarks.app_cold_start            # 3 fresh app processes, median reported
+
+The browser (Debian's chromium through Playwright) is open before the clock starts, as a user's
+would be. Each run starts a new Streamlit process (empty model cache), opens the home page and
+waits until the page's text contains the default model's translation of the home page's example
+sentence, which this script computes beforehand with the same model and greedy decoding.
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks.common import REPO, machine, thread_env, write_result
+
+GOAL = "<= 5 s from `streamlit run app.py` to the first translation on screen"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+CONTAINS = "([text]) => document.body.innerText.replace(/\\s+/g, ' ').includes(text)"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for one start")
+    parser.add_argument("--expect", help="text to wait for (default: the default model's home-page translation)")
+    parser.add_argument("--name", default="app_cold_start")
+    return parser.parse_args(argv)
+
+
+def expected_translation() -> str:
+    """What the home page should show first: the default model's greedy translation of its example."""
+    from seq2seq.service import list_models, load_translator
+    from studio.examples import example_sentence
+
+    models = list_models()
+    if not models:
+        raise SystemExit("no model in checkpoints/: nothing for the home page to translate")
+    info = models[0]
+    return " ".join(load_translator(info.path).translate([example_sentence(info)])[0].split())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"streamlit exited early:\n{process.stdout.read()[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("streamlit did not open its port in time")
+
+
+def start_app(port: int, threads: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def one_start(browser, expected: str, args: argparse.Namespace) -> dict[str, float]:
+    port = free_port()
+    began = time.monotonic()
+    process = start_app(port, args.threads)
+    try:
+        wait_for_port(port, process, began + args.timeout)
+        server = time.monotonic() - began
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/", timeout=args.timeout * 1000)
+        page.wait_for_function(CONTAINS, arg=[expected], timeout=args.timeout * 1000, polling=50)
+        shown = time.monotonic() - began
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {"server_ready_s": round(server, 2), "translation_shown_s": round(shown, 2)}
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if not (REPO / "app.py").exists():
+        raise SystemExit("app.py not found: nothing to start")
+    started = machine()
+    expected = args.expect or expected_translation()
+    print(f"waiting for: {expected!r}")
+    from playwright.sync_api import sync_playwright
+
+    runs: list[dict[str, Any]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for run in range(args.runs):
+            runs.append(one_start(browser, expected, args))
+            print(f"run {run + 1}: {runs[-1]}", flush=True)
+        browser.close()
+    results = {"expected_text": expected, "runs": runs,
+               "median_translation_shown_s": statistics.median(r["translation_shown_s"] for r in runs)}
+    write_result(args.name, {k: v for k, v in vars(args).items() if k != "name"}, results, GOAL, started)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Many sessions at once against `streamlit run app.py` on 127.0.0.1: translate, then step.
+
+    python -m benchmarks.load                        # 20 sessions x 50 sentences = 1,000 translations
+    python -m benchmarks.load --sessions 5 --rounds 4
+
+Each session is a websocket client speaking Streamlit's own protocol (the messages a browser
+sends): it opens the home page on the dates model, types sentences into the text box, then opens
+the Step-by-step page and presses Next. Latency is the server's answer time for one interaction
+(request sent -> script finished), so it excludes drawing in a browser. The server's resident
+memory is read before and after: the model is cached once for all sessions, so it must stay flat.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+REPO = Path(__file__).resolve().parents[1]
+GOAL = "p95 <= 500 ms per interaction with 20 concurrent sessions; server memory flat over 1,000 translations"
+TEXT_BOX = "Type a sentence"
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def sentences(count: int, offset: int = 0) -> list[str]:
+    """Distinct dates in everyday formats, so that no session is answered from another's cache."""
+    out = []
+    for i in range(offset, offset + count):
+        day, month, year = 1 + i % 28, i % 12, 1950 + (i * 7) % 70
+        out.append(f"{MONTHS[month]} {day}, {year}" if i % 2 else f"{day:02d}/{month + 1:02d}/{year}")
+    return out
+
+
+@dataclass
+class Page:
+    """What one script run sent back: markdown bodies, widget ids by label, errors, pages, time."""
+    markdown: list[str] = field(default_factory=list)
+    widgets: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    pages: dict[str, str] = field(default_factory=dict)
+    ms: float = 0.0
+
+    def headline(self) -> str | None:
+        return next((m for m in reversed(self.markdown) if m.startswith("#### ")), None)
+
+
+def _record(page: Page, message: ForwardMsg) -> None:
+    kind = message.WhichOneof("type")
+    if kind == "navigation":
+        page.pages = {p.page_name: p.page_script_hash for p in message.navigation.app_pages}
+    if kind != "delta" or message.delta.WhichOneof("type") != "new_element":
+        return
+    element = message.delta.new_element
+    name = element.WhichOneof("type")
+    body = getattr(element, name)
+    if name == "markdown":
+        page.markdown.append(body.body)
+    elif name in ("exception", "alert") and (name == "exception" or body.format == body.ERROR):
+        page.errors.append(f"{name}: {getattr(body, 'message', '') or getattr(body, 'body', '')}")
+    elif getattr(body, "id", "") and isinstance(getattr(body, "label", None), str):
+        page.widgets[body.label] = body.id
+
+
+class Session:
+    """One browser tab's worth of protocol: each call reruns a page and waits until it has finished."""
+
+    def __init__(self, socket, query: str):
+        self.socket, self.query, self.page_hash = socket, query, ""
+
+    async def run(self, widgets: list[WidgetState] = (), page_hash: str | None = None) -> Page:
+        if page_hash is not None:
+            self.page_hash = page_hash
+        message = BackMsg()
+        message.rerun_script.query_string = self.query
+        message.rerun_script.page_script_hash = self.page_hash
+        message.rerun_script.widget_states.widgets.extend(widgets)
+        page, start = Page(), time.perf_counter()
+        await self.socket.send(message.SerializeToString())
+        while True:
+            reply = ForwardMsg.FromString(await self.socket.recv())
+            _record(page, reply)
+            if reply.WhichOneof("type") == "script_finished":
+                page.ms = (time.perf_counter() - start) * 1000
+                return page
+
+    async def type_text(self, box_id: str, text: str) -> Page:
+        return await self.run([WidgetState(id=box_id, string_value=text)])
+
+    async def click(self, button_id: str) -> Page:
+        return await self.run([WidgetState(id=button_id, trigger_value=True)])
+
+
+@dataclass
+class Outcome:
+    """Per-session results: (interaction, ms, what the page showed) and any problem found."""
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    shown: list[tuple[str, str | None]] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, page: Page) -> Page:
+        self.timings.append((kind, page.ms))
+        self.errors += page.errors
+        return page
+
+
+async def session(url: str, texts: list[str], model: str = "dates") -> Outcome:
+    """Open the home page, translate each text, then step once on the Step-by-step page."""
+    outcome = Outcome()
+    address = url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None) as socket:
+        tab = Session(socket, f"model={model}")
+        home = outcome.note("open", await tab.run(page_hash=""))
+        for text in texts:
+            page = outcome.note("translate", await tab.type_text(home.widgets[TEXT_BOX], text))
+            outcome.shown.append((text, page.headline()))
+        step = outcome.note("open step page", await tab.run(page_hash=home.pages["Step by step"]))
+        after = outcome.note("next step", await tab.click(step.widgets["Next ▶"]))
+        outcome.steps = [m for page in (step, after) for m in page.markdown if m.startswith("**Step ")]
+    return outcome
+
+
+async def run_load(url: str, sessions: int, rounds: int, timeout: float) -> list[Outcome]:
+    """All sessions at once, each with its own sentences; gives up after `timeout` seconds."""
+    jobs = [session(url, sentences(rounds, offset=i * rounds)) for i in range(sessions)]
+    return await asyncio.wait_for(asyncio.gather(*jobs), timeout)
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731 - nearest rank
+    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(pick(0.95), 1),
+            "max_ms": round(ordered[-1], 1)}
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    by_kind: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        for kind, ms in outcome.timings:
+            by_kind.setdefault(kind, []).append(ms)
+    return {kind: percentiles(values) for kind, values in by_kind.items()}
+
+
+# ----- the server ---------------------------------------------------------------------------------
+
+def start_server(port: int, env: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
+    """`streamlit run app.py` with the repository's config (it binds to localhost by itself)."""
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true"]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not become healthy within {timeout} s")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure(url: str, pid: int, sessions: int, rounds: int, timeout: float) -> dict:
+    """A warm-up round (model load, first imports), then the measured load with RSS before and after."""
+    asyncio.run(run_load(url, 1, 1, timeout))
+    before = rss_mb(pid)
+    start = time.perf_counter()
+    outcomes = asyncio.run(run_load(url, sessions, rounds, timeout))
+    wall = time.perf_counter() - start
+    after = rss_mb(pid)
+    errors = [e for o in outcomes for e in o.errors]
+    return {"latency": summary(outcomes), "translations": sum(len(o.shown) for o in outcomes),
+            "wall_s": round(wall, 1), "server_rss_mb_before": round(before, 1), "server_rss_mb_after": round(after, 1),
+            "server_rss_growth_mb": round(after - before, 1), "errors": errors[:10], "error_count": len(errors)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.common import machine, write_result
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=50, help="sentences each session translates")
+    parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
+    args = parser.parse_args(argv)
+    started, port = machine(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port, env=dict(os.environ))
+    try:
+        wait_healthy(url, server)
+        results = measure(url, server.pid, args.sessions, args.rounds, args.timeout)
+    finally:
+        stop(server)
+    for kind, figures in results["latency"].items():
+        print(f"{kind:15s} n={figures['n']:5d}  p50 {figures['p50_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms")
+    print(f"server RSS {results['server_rss_mb_before']} -> {results['server_rss_mb_after']} MB "
+          f"over {results['translations']} translations; errors: {results['error_count']}")
+    write_result("load", vars(args), results, GOAL, started)
+    return 1 if results["error_count"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
