@@ -57,7 +57,7 @@ def free_port() -> int:
 def wait_for_port(port: int, process: subprocess.Popen, deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"streamlit exited early:\n{process.stdout.read()[-3000:]}")
+            raise SystemExit("streamlit exited before opening its port (its output is above)")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
@@ -70,8 +70,16 @@ def start_app(port: int, threads: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads))
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def one_start(browser, expected: str, args: argparse.Namespace) -> dict[str, float]:
@@ -87,8 +95,7 @@ def one_start(browser, expected: str, args: argparse.Namespace) -> dict[str, flo
         shown = time.monotonic() - began
         page.close()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_app(process)
     return {"server_ready_s": round(server, 2), "translation_shown_s": round(shown, 2)}
 
 

@@ -120,7 +120,8 @@ async def session(url: str, texts: list[str], model: str = "dates") -> Outcome:
     """Open the home page, translate each text, then step once on the Step-by-step page."""
     outcome = Outcome()
     address = url.replace("http://", "ws://") + "/_stcore/stream"
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None) as socket:
+    # No keepalive pings: a busy server may take longer than their timeout to answer, as a browser allows.
+    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None) as socket:
         tab = Session(socket, f"model={model}")
         home = outcome.note("open", await tab.run(page_hash=""))
         for text in texts:

@@ -27,6 +27,7 @@ from benchmarks.ours_run import last_validation, train
 from benchmarks.tatoeba import joey_run_config, train_config
 from seq2seq.data import load_split
 from seq2seq.evaluate import bleu_chrf
+from seq2seq.text import Split
 from seq2seq.tokenizer import load_tokenizer
 from seq2seq.train import unique_with_refs
 
@@ -70,16 +71,18 @@ def run_ours(args: argparse.Namespace, out: Path, minutes: float, first: bool) -
             "command_seconds": round(wall, 1)}
 
 
-def joey_setup(args: argparse.Namespace, ours: Path, folder: Path) -> Path:
+def joey_setup(args: argparse.Namespace, ours: Path, folder: Path, split: Split) -> Path:
+    """Joey's run folder: the same training pairs, and the tokenizers our first run trained."""
     config = train_config(args.threads, args.batch_tokens, args.max_pairs)
     training = training_section(folder / "model-1", args.batch_tokens, config.lr, config.label_smoothing,
                                 config.clip_norm, logging_freq=100, validation_freq=100 * 10**6)
-    split = load_split(config)
     return joey_run_config(folder, split, load_tokenizer(ours / "src.model"), load_tokenizer(ours / "tgt.model"),
                            args.arch, config, training)
 
 
-def run_joey(args, folder: Path, minutes: float, previous: float, segment: int, valid) -> dict[str, Any]:
+def run_joey(args: argparse.Namespace, folder: Path, minutes: float, previous: float, segment: int,
+             valid: tuple[list[str], list[list[str]]]) -> dict[str, Any]:
+    """Train Joey from the previous mark to this one (resuming after the first), then score it."""
     python, config = joey_python(), folder / "config.yaml"
     if segment > 1:
         checkpoint = folder / f"model-{segment - 1}" / "latest.ckpt"
@@ -95,15 +98,16 @@ def run_joey(args, folder: Path, minutes: float, previous: float, segment: int, 
             "segment_train_seconds": trained["train_seconds"], "last_logged_step": trained["last_logged_step"]}
 
 
-def validation_set(args: argparse.Namespace):
-    split = load_split(train_config(args.threads, args.batch_tokens, args.max_pairs))
+def validation_set(split: Split, limit: int) -> tuple[list[str], list[list[str]]]:
+    """The sources our trainer scores at validation (distinct, first `limit`) with all their references."""
     sources, refs = unique_with_refs(split.valid, split.valid_refs)
-    return sources[: args.valid_limit], refs[: args.valid_limit]
+    return sources[:limit], refs[:limit]
 
 
 def measure(args: argparse.Namespace, ours: Path) -> dict[str, list]:
     folder = args.joey_dir or JOEY_DIR / f"joey-tatoeba-{args.arch}"
-    valid = validation_set(args)
+    split = load_split(train_config(args.threads, args.batch_tokens, args.max_pairs))
+    valid = validation_set(split, args.valid_limit)
     results: dict[str, list] = {"ours": [], "joey": []}
     previous = 0.0
     for segment, minutes in enumerate(marks(args), start=1):
@@ -111,8 +115,9 @@ def measure(args: argparse.Namespace, ours: Path) -> dict[str, list]:
         print(f"{minutes:g} min: ours BLEU {results['ours'][-1]['bleu']}", flush=True)
         if not args.skip_joey:
             if segment == 1:
-                joey_setup(args, ours, folder)
+                joey_setup(args, ours, folder, split)
             results["joey"].append(run_joey(args, folder, minutes, previous, segment, valid))
+            results["joey"][-1]["train_seconds"] = sum(r["segment_train_seconds"] for r in results["joey"])
             print(f"{minutes:g} min: Joey BLEU {results['joey'][-1]['bleu']}", flush=True)
         previous = minutes
     return results

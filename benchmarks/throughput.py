@@ -42,7 +42,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--max-pairs", type=int, default=0, help="training pairs to use (0 = all; small = quick check)")
     parser.add_argument("--skip-joey", action="store_true")
     parser.add_argument("--name", help="results file name (default throughput[-ARCH])")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.warmup < 1 or args.steps < 1:
+        parser.error("--warmup and --steps must be at least 1")
+    return args
 
 
 def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup: int) -> float:
@@ -55,6 +58,15 @@ def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup:
         _, n_tokens = trainer.train_step(collate([trainer.train_examples[j] for j in indices], trainer.device))
         tokens += n_tokens
     return tokens / (time.perf_counter() - start)
+
+
+def target_padding(trainer: Trainer, batches: list[list[int]]) -> float:
+    """Share of decoder steps and output-layer rows spent on padding in these batches."""
+    real = padded = 0
+    for indices in batches:
+        lengths = [len(trainer.train_examples[i].tgt) + 1 for i in indices]
+        real, padded = real + sum(lengths), padded + max(lengths) * len(lengths)
+    return round(1 - real / padded, 3)
 
 
 def joey_config(folder: Path, trainer: Trainer, args: argparse.Namespace) -> Path:
@@ -72,7 +84,7 @@ def joey_rate(config: Path, args: argparse.Namespace) -> float:
     return statistics.mean(training_rates(joey_python(), config, args.threads, skip=1, keep=windows))
 
 
-def measure(args: argparse.Namespace, tmp: Path) -> dict[str, list[float]]:
+def measure(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, list[float]], float]:
     trainer = make_trainer(args.arch, args.threads, args.batch_tokens, args.max_pairs, tmp / "ours")
     batches = make_batches(trainer.train_examples, args.batch_tokens, seed=0)[: args.warmup + args.steps]
     config = None if args.skip_joey else joey_config(tmp / "joey", trainer, args)
@@ -84,7 +96,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, list[float]]:
         if config is not None:
             rates.setdefault("joey_fp32", []).append(joey_rate(config, args))
             print(f"round {round_no}: Joey fp32: {rates['joey_fp32'][-1]:,.0f} tok/s", flush=True)
-    return rates
+    return rates, target_padding(trainer, batches[args.warmup:])
 
 
 def summarise(rates: dict[str, list[float]]) -> dict:
@@ -110,11 +122,13 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     started = machine()
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
-        summary = summarise(measure(args, Path(tmp)))
+        rates, padding = measure(args, Path(tmp))
+    summary = summarise(rates)
     print_table(summary)
+    print(f"padding in our batches (target side): {padding:.1%}")
     settings = {k: v for k, v in vars(args).items() if k != "name"} | {"architecture": ARCHS[args.arch]}
     write_result(args.name or ("throughput" if args.arch == "classic" else f"throughput-{args.arch}"),
-                 settings, summary, GOAL, started)
+                 settings, summary | {"ours_target_padding_fraction": padding}, GOAL, started)
 
 
 if __name__ == "__main__":

@@ -259,9 +259,12 @@ def neighbours(selection: Selection, sentence: str) -> None:
     trace = traces.trace(selection, sentence).trace
     states = trace_states(trace)
     left, middle, right = st.columns(3)
-    family = left.radio("States", list(states), format_func=FAMILY_LABELS.get, key="inside_nn_family")
+    family = left.radio("States", list(states), index=len(states) - 1, format_func=FAMILY_LABELS.get,
+                        key="inside_nn_family")
     pieces = family_pieces(trace, family)
-    position = middle.selectbox("State of piece", range(len(pieces)), key="inside_nn_position",
+    # Mid-sentence by default: first states only tell which piece a sentence starts with.
+    position = middle.selectbox("State of piece", range(len(pieces)), index=len(pieces) // 2,
+                                key=f"inside_nn_position_{family}_{len(pieces)}",
                                 format_func=lambda i: f"{i + 1}: {show_piece(pieces[i])}")
     metric = right.radio("Distance", METRICS, key="inside_nn_metric", horizontal=True)
     count = right.slider("Neighbours", 3, 30, 10, key="inside_nn_count")
@@ -270,7 +273,8 @@ def neighbours(selection: Selection, sentence: str) -> None:
     st.caption(f"The {count} {FAMILY_LABELS[family]} states nearest to the one at piece {position + 1}, among "
                f"{len(index.states):,} states of {len(sample.pairs):,} training sentences (exact search; score = "
                f"{'cosine similarity, 1 = same direction' if metric == 'cosine' else 'euclidean distance, 0 = same'}).")
-    char_level = selection.translator.src.kind == "char"
+    tokenizer = selection.translator.tgt if family == "decoder" else selection.translator.src
+    char_level = tokenizer.kind == "char"
     st.dataframe(pd.DataFrame([describe(sample, family, hit, char_level) for hit in hits]), hide_index=True)
 
 

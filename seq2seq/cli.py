@@ -109,7 +109,12 @@ def _read_lines(path: str | None) -> list[str]:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    return data.decode("utf-8", errors="replace").splitlines()
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, form feeds and the like
+    # inside a sentence, and the output would no longer line up with the input.
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def run_trace(args: argparse.Namespace) -> int:

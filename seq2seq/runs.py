@@ -261,12 +261,21 @@ def max_concurrent_runs() -> int:
 
 def _check_capacity(limit: int | None) -> None:
     limit = max_concurrent_runs() if limit is None else limit
-    root = runs_root()
-    live = [p.name for p in root.iterdir() if (p / STATUS).is_file() and not p.is_symlink()
-            and _refresh(p, _read_record(p)).get("state") in LIVE]
+    live = _live_ids()
     if len(live) >= limit:
         raise UserError(f"{len(live)} run(s) already training ({', '.join(sorted(live))}); the limit is {limit}. "
                         "Stop one or wait for it to finish.")
+
+
+def _live_ids() -> list[str]:
+    """Runs training now; call with the lock held (settling finished ones on the way)."""
+    live = []
+    for path in runs_root().iterdir():
+        if (path / STATUS).is_file() and not path.is_symlink():
+            with contextlib.suppress(UserError):
+                if _refresh(path, _read_record(path)).get("state") in LIVE:
+                    live.append(path.name)
+    return live
 
 
 def _check_threads(threads: int) -> int:

@@ -147,7 +147,8 @@ class Trainer:
         if self.dist.enabled:
             done["replicas_in_sync"] = self.dist.replicas_in_sync(self.model)
         if self.dist.is_main:
-            self.validate(final=True)
+            if stopped == "finished":  # any other reason was validated and saved at this very step
+                self.validate(final=True)
             if stopped != "stopped":
                 self._final_test(stopped)
         self._emit(done)

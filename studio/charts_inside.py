@@ -65,7 +65,7 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     x = alt.X("x:Q", title=axes[0], scale=alt.Scale(domain=x_domain, nice=False, zero=False))
     y = alt.Y("y:Q", title=axes[1], scale=alt.Scale(domain=y_domain, nice=False, zero=False))
     color = alt.Color("trajectory:N", title="trajectory", scale=colors or alt.Scale(scheme="tableau10"),
-                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=360))
     layers = []
     if background is not None and len(background):
         layers.append(alt.Chart(background).mark_circle(size=10, color="#b0b0b0", opacity=0.25).encode(x=x, y=y))

@@ -96,6 +96,11 @@ def _outcome(status: runs.RunStatus, events: list[Event]) -> None:
         st.code(status.log_tail or "(the log is empty)", language=None)
         if status.has_checkpoint:
             st.caption("Its last saved checkpoint is intact; resume to continue from it.")
+    elif status.state == "stopped":
+        done = latest(events, "done")
+        where = f" at step {done['step']:,}" if done else ""
+        st.info(f"Stopped{where}. Its last checkpoint is usable; Resume continues from it."
+                if status.can_resume else "Stopped before it saved a checkpoint; delete it and launch again.")
     elif status.state == "finished":
         test = latest(events, "test") or {}
         score = f"BLEU {test['bleu']:.1f}" if "bleu" in test else \

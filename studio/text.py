@@ -13,7 +13,7 @@ _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 
 def escape_markdown(text: str) -> str:
     """Text that st.markdown shows literally, on one line, whatever characters it holds."""
-    visible = " ".join(_visible(ch) for ch in text.split())
+    visible = " ".join(_visible(word) for word in text.split())
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in visible)
 
 
@@ -26,15 +26,6 @@ def show_piece(piece: str) -> str:
     if piece == " ":
         return "␣"
     return "".join(f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in piece)
-
-
-def first_line(text: str) -> str:
-    """The first non-blank line, stripped ('' when there is none)."""
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def sentences(text: str) -> list[str]:

@@ -19,7 +19,7 @@ COMMANDS = ("train", "translate", "evaluate", "trace")
 def run_module(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "seq2seq", *args], input=stdin, capture_output=True, cwd=REPO,
-                          env=env, timeout=300)
+                          env=env, timeout=900)
 
 
 def run_main(capsys, monkeypatch, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:

@@ -32,7 +32,7 @@ def test_importing_the_engine_never_imports_streamlit():
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", PROBE, "seq2seq", *SUBMODULES], capture_output=True, text=True,
-                            cwd=REPO, env=env, timeout=300)
+                            cwd=REPO, env=env, timeout=900)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["failed"] == {}

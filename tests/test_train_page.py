@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from seq2seq import runs
 from seq2seq.service import RUNS_ENV
+from studio.text import escape_markdown
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "4_Train.py"
 TINY = {"model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "bidirectional": False, "dropout": 0.0,
@@ -124,7 +125,7 @@ def test_launch_stop_and_delete_from_the_page(finished_and_failed, runs_dir):
     app.number_input(key="dates:steps").set_value(50).run()
     app.button[0].click().run()
     assert no_exception(app).query_params["run"] == "from-the-page"
-    assert app.subheader[0].value.startswith("Run from-the-page · ")
+    assert app.subheader[0].value.startswith(escape_markdown("Run from-the-page") + " · ")
     assert (runs_dir / "from-the-page" / "status.json").is_file()
     app.button(key="stop:from-the-page").click().run()
     assert wait_for("from-the-page").state in ("stopped", "finished")

@@ -1,0 +1,132 @@
+"""The Train page in a real browser: launch the dates preset on a small budget, watch the loss chart
+and the step counter grow, see the run finish and its model appear in the sidebar's picker.
+
+The server's runs folder is a temporary one (SEQ2SEQ_RUNS_DIR), so checkpoints/runs is untouched.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from seq2seq.service import RUNS_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WAIT_MS = 180_000  # the test machine may be busy training
+FINISH_MS = 300_000  # the whole run, on a budget of 120 steps (about a minute on an idle laptop)
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not CHROMIUM.exists():
+    pytest.skip("no browser at /usr/bin/chromium (apt package `chromium`)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.returncode}; see {ARTIFACTS / 'server-train.log'}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not become healthy within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("browser") / "runs"
+
+
+@pytest.fixture(scope="module")
+def server_url(runs_dir):
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1"]
+    with open(ARTIFACTS / "server-train.log", "wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                  env={**os.environ, RUNS_ENV: str(runs_dir)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser_page(server_url, runs_dir):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        yield page
+        browser.close()
+    with pytest.MonkeyPatch.context() as patch:  # a failed test must not leave its worker training
+        patch.setenv(RUNS_ENV, str(runs_dir))
+        from seq2seq import runs
+
+        for run in runs.list_runs():
+            if run.pid and run.live:
+                os.kill(run.pid, signal.SIGKILL)
+
+
+def step_shown(page) -> int:
+    text = page.get_by_test_id("stProgress").first.inner_text()
+    match = re.search(r"step ([\d,]+) of", text)
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
+def set_number(page, label: str, value: int) -> None:
+    field = page.get_by_label(label)
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def test_launch_the_dates_preset_watch_it_learn_and_find_it_in_the_picker(browser_page, server_url):
+    page = browser_page
+    page.goto(f"{server_url}/Train")
+    page.get_by_text("Start from a preset").wait_for()
+    set_number(page, "Max steps (0 = none)", 120)
+    set_number(page, "Validate every (steps)", 60)
+    page.get_by_text("--set train.max_steps=120").wait_for()
+    page.get_by_role("button", name="🚀 Launch").click()
+    page.wait_for_url("**run=dates**")
+
+    page.get_by_text("Training loss").wait_for()
+    page.get_by_test_id("stVegaLiteChart").first.wait_for()
+    first = step_shown(page)
+    page.wait_for_function(  # the fragment polls the run's files: the counter moves without a click
+        "first => [...document.querySelectorAll('[data-testid=stProgress]')].some("
+        "e => { const m = e.innerText.match(/step ([\\d,]+) of/); return m && +m[1].replace(/,/g, '') > first; })",
+        arg=first)
+    page.get_by_text("✅ finished").wait_for(timeout=FINISH_MS)
+    assert step_shown(page) == 120
+    page.get_by_text("Probe sentences at step 120").wait_for()
+    assert page.get_by_test_id("stVegaLiteChart").count() >= 4
+    page.screenshot(path=str(ARTIFACTS / "train.png"), full_page=True)
+
+    page.get_by_role("button", name="Use in the sidebar").click()
+    page.get_by_test_id("stSidebar").get_by_text("runs/dates · dates").wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
