@@ -85,8 +85,7 @@ def joey(args: argparse.Namespace, sources, refs) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-decoding-") as tmp:
         for label, beam in (("greedy", 1), (f"beam{args.beam}", args.beam)):
             config = decoding_config(args.joey_dir / "config.yaml", checkpoint, Path(tmp) / "decode.yaml", beam)
-            seconds = joey_translate(joey_python(), config, args.threads, sources, Path(tmp) / "out.hyp")
-            hypotheses = (Path(tmp) / "out.hyp").read_text(encoding="utf-8").splitlines()
+            seconds, hypotheses = joey_translate(joey_python(), config, args.threads, sources, Path(tmp))
             results[label] = {"sentences_per_s": round(len(sources) / seconds, 1), "seconds": round(seconds, 2),
                               **score(hypotheses, refs, toy=False)}
             print(f"Joey {label}: {results[label]}", flush=True)

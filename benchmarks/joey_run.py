@@ -17,8 +17,8 @@ EPOCH = re.compile(r"EPOCH\s+\d+")
 GENERATION = re.compile(r"Generation took ([\d.]+)\[sec\]")
 
 
-def start(python: Path, mode: str, config: Path, threads: int, *extra: str, stdin=None) -> subprocess.Popen:
-    return subprocess.Popen([str(python), "-m", "joeynmt", mode, str(config), *extra], stdin=stdin,
+def start(python: Path, mode: str, config: Path, threads: int, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([str(python), "-m", "joeynmt", mode, str(config), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=thread_env(threads))
 
 
@@ -83,14 +83,18 @@ def train_for(python: Path, config: Path, threads: int, seconds: float, startup_
     return {"train_seconds": round(elapsed, 1), "last_logged_step": watcher.last_step}
 
 
-def translate(python: Path, config: Path, threads: int, sources: list[str], output: Path) -> float:
-    """Translate `sources` with Joey's batched `translate` mode; returns its own generation time (s)."""
-    source_file = output.with_suffix(".src")
+def translate(python: Path, config: Path, threads: int, sources: list[str], folder: Path) -> tuple[float, list[str]]:
+    """Translate `sources` with Joey's batched `translate` mode: its own generation time (s) and the output.
+
+    Output goes to stdout and the log to stderr: Joey 2.3's --output-path fails (`args.n_best`).
+    """
+    source_file = folder / "joey-input.txt"
     source_file.write_text("".join(s + "\n" for s in sources), encoding="utf-8")
     with open(source_file, encoding="utf-8") as stdin:
-        process = start(python, "translate", config, threads, "--output-path", str(output), stdin=stdin)
-        log, _ = process.communicate()
-    match = GENERATION.search(log)
-    if process.returncode != 0 or not match:
-        raise _failure("translation failed", log.splitlines(keepends=True)[-30:])
-    return float(match.group(1))
+        process = subprocess.run([str(python), "-m", "joeynmt", "translate", str(config)], stdin=stdin,
+                                 capture_output=True, text=True, env=thread_env(threads))
+    match = GENERATION.search(process.stderr)
+    hypotheses = process.stdout.splitlines()
+    if process.returncode != 0 or not match or len(hypotheses) != len(sources):
+        raise _failure("translation failed", process.stderr.splitlines(keepends=True)[-30:])
+    return float(match.group(1)), hypotheses

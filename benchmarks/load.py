@@ -4,8 +4,8 @@
     python -m benchmarks.load --sessions 5 --rounds 4
 
 Each session is a websocket client speaking Streamlit's own protocol (the messages a browser
-sends): it opens the home page on the dates model, types sentences into the text box, then opens
-the Step-by-step page and presses Next. Latency is the server's answer time for one interaction
+sends): it opens the Step-by-step page on the dates model, types sentences into its text box and
+waits for each translation, then presses Next. Latency is the server's answer time for one interaction
 (request sent -> script finished), so it excludes drawing in a browser. The server's resident
 memory is read before and after: the model is cached once for all sessions, so it must stay flat.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL = "p95 <= 500 ms per interaction with 20 concurrent sessions; server memory flat over 1,000 translations"
-TEXT_BOX = "Type a sentence"
+STEP_PAGE = "Step_by_step"
+TEXT_BOX = "Sentence"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 
@@ -45,11 +47,10 @@ def sentences(count: int, offset: int = 0) -> list[str]:
 
 @dataclass
 class Page:
-    """What one script run sent back: markdown bodies, widget ids by label, errors, pages, time."""
+    """What one script run sent back: markdown bodies, widget ids by label, errors, time."""
     markdown: list[str] = field(default_factory=list)
     widgets: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    pages: dict[str, str] = field(default_factory=dict)
     ms: float = 0.0
 
     def headline(self) -> str | None:
@@ -57,34 +58,31 @@ class Page:
 
 
 def _record(page: Page, message: ForwardMsg) -> None:
-    kind = message.WhichOneof("type")
-    if kind == "navigation":
-        page.pages = {p.page_name: p.page_script_hash for p in message.navigation.app_pages}
-    if kind != "delta" or message.delta.WhichOneof("type") != "new_element":
+    if message.WhichOneof("type") != "delta" or message.delta.WhichOneof("type") != "new_element":
         return
     element = message.delta.new_element
     name = element.WhichOneof("type")
     body = getattr(element, name)
     if name == "markdown":
         page.markdown.append(body.body)
-    elif name in ("exception", "alert") and (name == "exception" or body.format == body.ERROR):
-        page.errors.append(f"{name}: {getattr(body, 'message', '') or getattr(body, 'body', '')}")
+    elif name == "exception":
+        page.errors.append(f"exception: {body.type}: {body.message}")
+    elif name == "alert" and body.format == body.ERROR:
+        page.errors.append(f"error message: {body.body}")
     elif getattr(body, "id", "") and isinstance(getattr(body, "label", None), str):
         page.widgets[body.label] = body.id
 
 
 class Session:
-    """One browser tab's worth of protocol: each call reruns a page and waits until it has finished."""
+    """One browser tab open on one page: each call reruns it and waits until the script has finished."""
 
-    def __init__(self, socket, query: str):
-        self.socket, self.query, self.page_hash = socket, query, ""
+    def __init__(self, socket, query: str, page_name: str):
+        self.socket, self.query, self.page_name = socket, query, page_name
 
-    async def run(self, widgets: list[WidgetState] = (), page_hash: str | None = None) -> Page:
-        if page_hash is not None:
-            self.page_hash = page_hash
+    async def run(self, widgets: list[WidgetState] = ()) -> Page:
         message = BackMsg()
         message.rerun_script.query_string = self.query
-        message.rerun_script.page_script_hash = self.page_hash
+        message.rerun_script.page_name = self.page_name  # the page's URL path, as a browser sends it
         message.rerun_script.widget_states.widgets.extend(widgets)
         page, start = Page(), time.perf_counter()
         await self.socket.send(message.SerializeToString())
@@ -116,26 +114,35 @@ class Outcome:
         return page
 
 
-async def session(url: str, texts: list[str], model: str = "dates") -> Outcome:
-    """Open the home page, translate each text, then step once on the Step-by-step page."""
+def widget(page: Page, label_start: str) -> str:
+    return next(wid for label, wid in page.widgets.items() if label.startswith(label_start))
+
+
+async def session(url: str, texts: list[str], model: str = "dates", think_s: float = 0.0) -> Outcome:
+    """Open the Step-by-step page, type each text and wait for its translation, then press Next."""
     outcome = Outcome()
     address = url.replace("http://", "ws://") + "/_stcore/stream"
     # No keepalive pings: a busy server may take longer than their timeout to answer, as a browser allows.
     async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None) as socket:
-        tab = Session(socket, f"model={model}")
-        home = outcome.note("open", await tab.run(page_hash=""))
+        tab = Session(socket, f"model={model}", STEP_PAGE)
+        page = outcome.note("open page", await tab.run())
         for text in texts:
-            page = outcome.note("translate", await tab.type_text(home.widgets[TEXT_BOX], text))
+            await asyncio.sleep(random.uniform(0, 2 * think_s))
+            page = outcome.note("translate", await tab.type_text(widget(page, TEXT_BOX), text))
             outcome.shown.append((text, page.headline()))
-        step = outcome.note("open step page", await tab.run(page_hash=home.pages["Step by step"]))
-        after = outcome.note("next step", await tab.click(step.widgets["Next ▶"]))
-        outcome.steps = [m for page in (step, after) for m in page.markdown if m.startswith("**Step ")]
+        await asyncio.sleep(random.uniform(0, 2 * think_s))
+        after = outcome.note("next step", await tab.click(widget(page, "Next ▶")))
+        outcome.steps = [m for shown in (page, after) for m in shown.markdown if m.startswith("**Step ")]
     return outcome
 
 
-async def run_load(url: str, sessions: int, rounds: int, timeout: float) -> list[Outcome]:
-    """All sessions at once, each with its own sentences; gives up after `timeout` seconds."""
-    jobs = [session(url, sentences(rounds, offset=i * rounds)) for i in range(sessions)]
+async def run_load(url: str, sessions: int, rounds: int, timeout: float, think_s: float = 0.0) -> list[Outcome]:
+    """All sessions at once, each with its own sentences; gives up after `timeout` seconds.
+
+    think_s = 0 fires every interaction as soon as the previous one is answered (the worst case);
+    otherwise each waits a random 0..2*think_s seconds first, like a person reading the result.
+    """
+    jobs = [session(url, sentences(rounds, offset=i * rounds), think_s=think_s) for i in range(sessions)]
     return await asyncio.wait_for(asyncio.gather(*jobs), timeout)
 
 
@@ -200,12 +207,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def measure(url: str, pid: int, sessions: int, rounds: int, timeout: float) -> dict:
+def measure(url: str, pid: int, sessions: int, rounds: int, timeout: float, think_s: float) -> dict:
     """A warm-up round (model load, first imports), then the measured load with RSS before and after."""
     asyncio.run(run_load(url, 1, 1, timeout))
     before = rss_mb(pid)
     start = time.perf_counter()
-    outcomes = asyncio.run(run_load(url, sessions, rounds, timeout))
+    outcomes = asyncio.run(run_load(url, sessions, rounds, timeout, think_s))
     wall = time.perf_counter() - start
     after = rss_mb(pid)
     errors = [e for o in outcomes for e in o.errors]
@@ -220,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=50, help="sentences each session translates")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause in seconds before each interaction (0 = all as fast as answered)")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
     args = parser.parse_args(argv)
     started, port = machine(), free_port()
@@ -227,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(port, env=dict(os.environ))
     try:
         wait_healthy(url, server)
-        results = measure(url, server.pid, args.sessions, args.rounds, args.timeout)
+        results = measure(url, server.pid, args.sessions, args.rounds, args.timeout, args.think)
     finally:
         stop(server)
     for kind, figures in results["latency"].items():

@@ -91,8 +91,7 @@ def run_joey(args: argparse.Namespace, folder: Path, minutes: float, previous: f
     checkpoint = folder / f"model-{segment}" / "latest.ckpt"
     decode = decoding_config(folder / "config.yaml", checkpoint, folder / "decode.yaml")
     sources, refs = valid
-    translate(python, decode, args.threads, sources, folder / "valid.hyp")
-    hypotheses = (folder / "valid.hyp").read_text(encoding="utf-8").splitlines()
+    _, hypotheses = translate(python, decode, args.threads, sources, folder)
     scores = bleu_chrf(hypotheses, refs)
     return {"minutes": minutes, "bleu": scores["bleu"], "chrf": scores["chrf"], "checkpoint": str(checkpoint),
             "segment_train_seconds": trained["train_seconds"], "last_logged_step": trained["last_logged_step"]}

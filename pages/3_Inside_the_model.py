@@ -299,7 +299,8 @@ def bottleneck(selection: Selection, sentence: str) -> None:
 
 def length_scores(models, labels: list[str]) -> None:
     ready = all(cached_scores(m.path) is not None for m in models)
-    if not ready and not st.button("Score both models by source length on the test split (about a minute)"):
+    label = "Score both models by source length on the test split (a minute or two for a real model)"
+    if not ready and not st.button(label):
         st.caption("Scores are computed once per model and kept on disk.")
         return
     with st.spinner("Translating the test sentences with both models…"):

@@ -1,10 +1,9 @@
-"""PCA of hidden states: one shared 2-D (or 3rd/4th component) space to draw trajectories in.
+"""PCA of hidden states: one shared 2-D space (components 1-2, or 3-4) to draw trajectories in.
 
 Encoder and decoder states have different sizes and meanings, so each family gets its own PCA:
 encoder forward and backward states (both enc_hidden wide) share one space; the decoder has its
-own.
-The fit is exact (eigenvectors of the centred sample's scatter matrix) and signs are fixed, so a given checkpoint and sample
-always give the same picture.
+own. The fit is exact (eigenvectors of the centred sample's scatter matrix) and signs are fixed,
+so a given checkpoint and sample always give the same picture.
 """
 from __future__ import annotations
 

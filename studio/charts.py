@@ -18,11 +18,19 @@ ENTROPY_MAX = 3.0
 LOGPROB_MIN = -6.0
 KEY_LABEL = "slice(datum.value, 4)"
 CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=["#e4572e", "#9db4c0"])
+# A horizontal gradient is no taller than one row of chips, so the legend adds no empty band.
+GRADIENT_LEGEND = alt.Legend(orient="right", direction="horizontal", gradientLength=90, gradientThickness=10,
+                             titleOrient="top")
 STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
 
 
 def key(index: int, piece: str) -> str:
     return f"{index:03d} {show_piece(piece)}"
+
+
+def label_angle(labels: list[str]) -> int:
+    """Single characters read best upright; words need a slant to fit side by side."""
+    return 0 if max((len(label) for label in labels), default=0) <= 3 else -45
 
 
 def _chip_step(labels: list[str]) -> int:
@@ -74,7 +82,7 @@ def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
     frame = steps_frame(steps)
     color = alt.Color("entropy:Q", title="entropy (nats)",
                       scale=alt.Scale(scheme="orangered", domain=[0, ENTROPY_MAX], clamp=True),
-                      legend=alt.Legend(orient="right", gradientLength=60, gradientThickness=10))
+                      legend=GRADIENT_LEGEND)
     tooltip = ["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".3f"),
                alt.Tooltip("entropy:Q", format=".2f"), "step:Q", "forced:N"]
     return _chips(frame, color, tooltip, light_text=alt.datum.entropy > ENTROPY_MAX * 0.6)
@@ -98,7 +106,8 @@ def attention_heatmap(trace: Trace) -> alt.Chart | None:
         return None
     cell = max(18, min(34, 700 // max(1, len(trace.src_pieces))))
     return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45, orient="top")),
+        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, orient="top",
+                                                                labelAngle=label_angle(trace.src_pieces))),
         y=alt.Y("output:O", title="output piece", axis=alt.Axis(labelExpr=KEY_LABEL)),
         color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1])),
         tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
@@ -126,7 +135,8 @@ def candidates_chart(step: StepTrace) -> alt.LayerChart:
         x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
         tooltip=["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".4f"), alt.Tooltip("logit:Q", format=".2f")],
     )
-    bars = base.mark_bar().encode(color=alt.Color("role:N", scale=CHOSEN_COLORS, title=None))
+    bars = base.mark_bar().encode(color=alt.Color("role:N", scale=CHOSEN_COLORS, title=None,
+                                                  legend=alt.Legend(orient="bottom")))
     labels = base.mark_text(align="left", dx=3).encode(text=alt.Text("probability:Q", format=".1%"))
     return (bars + labels).properties(height=alt.Step(24))
 
@@ -138,7 +148,7 @@ def step_attention_chart(step: StepTrace, src_pieces: list[str]) -> alt.Chart | 
     frame = pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
                           "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
     return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
-        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45)),
+        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(src_pieces))),
         y=alt.Y("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
         tooltip=["source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(height=180)

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.trace import BeamNode, Trace
-from studio.charts import KEY_LABEL, LOGPROB_MIN, STATUS_COLORS, key, steps_frame
+from studio.charts import GRADIENT_LEGEND, KEY_LABEL, LOGPROB_MIN, STATUS_COLORS, key, label_angle, steps_frame
 from studio.text import show_piece
 
 
@@ -78,10 +78,12 @@ def strategies_chart(traces: dict[str, Trace]) -> alt.LayerChart:
         tooltip=["strategy:N", "piece:N", "id:Q", alt.Tooltip("logprob:Q", format=".3f"),
                  alt.Tooltip("probability:Q", format=".3f")],
     )
-    color = alt.Color("logprob:Q", title="log p(piece)",
-                      scale=alt.Scale(scheme="redyellowgreen", domain=[LOGPROB_MIN, 0], clamp=True))
+    # Dark = unlikely, as the entropy chips elsewhere: dark always means the model was unsure.
+    color = alt.Color("logprob:Q", title="log p(piece)", legend=GRADIENT_LEGEND,
+                      scale=alt.Scale(scheme="orangered", domain=[LOGPROB_MIN, 0], reverse=True, clamp=True))
     rect = base.mark_rect(cornerRadius=6, stroke="white", strokeWidth=3).encode(color=color)
-    text = base.mark_text(fontSize=13).encode(text="piece:N")
+    text = base.mark_text(fontSize=13).encode(text="piece:N", color=alt.condition(
+        alt.datum.logprob < LOGPROB_MIN * 0.6, alt.value("white"), alt.value("black")))
     return (rect + text).properties(width=alt.Step(max(28, min(120, 9 * longest + 16))), height=alt.Step(36))
 
 
@@ -103,7 +105,8 @@ def exposure_chart(forced: Trace) -> alt.Chart:
         id_vars=["position", "reference piece", "model's choice"], value_vars=["p(reference)", "p(model's choice)"],
         var_name="series", value_name="probability")
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("position:O", title="reference piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45)),
+        x=alt.X("position:O", title="reference piece",
+                axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(frame["reference piece"].tolist()))),
         xOffset=alt.XOffset("series:N", sort=["p(reference)", "p(model's choice)"]),
         y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("series:N", title=None, scale=alt.Scale(

@@ -63,7 +63,11 @@ def server_url():
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a rerun still busy on a loaded machine
+            server.kill()
+            server.wait()
 
 
 @pytest.fixture(scope="module")

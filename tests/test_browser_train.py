@@ -25,7 +25,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 WAIT_MS = 180_000  # the test machine may be busy training
-FINISH_MS = 300_000  # the whole run, on a budget of 120 steps (about a minute on an idle laptop)
+FINISH_MS = 300_000  # the whole run, on a budget of 60 small steps (well under a minute on an idle laptop)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not CHROMIUM.exists():
@@ -108,9 +108,10 @@ def test_launch_the_dates_preset_watch_it_learn_and_find_it_in_the_picker(browse
     page = browser_page
     page.goto(f"{server_url}/Train")
     page.get_by_text("Start from a preset").wait_for()
-    set_number(page, "Max steps (0 = none)", 120)
-    set_number(page, "Validate every (steps)", 60)
-    page.get_by_text("--set train.max_steps=120").wait_for()
+    set_number(page, "Batch size (target tokens)", 1000)
+    set_number(page, "Max steps (0 = none)", 60)
+    set_number(page, "Validate every (steps)", 30)
+    page.get_by_text("--set train.max_steps=60").wait_for()
     page.get_by_role("button", name="🚀 Launch").click()
     page.wait_for_url("**run=dates**")
 
@@ -122,8 +123,8 @@ def test_launch_the_dates_preset_watch_it_learn_and_find_it_in_the_picker(browse
         "e => { const m = e.innerText.match(/step ([\\d,]+) of/); return m && +m[1].replace(/,/g, '') > first; })",
         arg=first)
     page.get_by_text("✅ finished").wait_for(timeout=FINISH_MS)
-    assert step_shown(page) == 120
-    page.get_by_text("Probe sentences at step 120").wait_for()
+    assert step_shown(page) == 60
+    page.get_by_text("Probe sentences at step 60").wait_for()
     assert page.get_by_test_id("stVegaLiteChart").count() >= 4
     page.screenshot(path=str(ARTIFACTS / "train.png"), full_page=True)
 

@@ -176,3 +176,31 @@ def test_bad_input_gets_a_message_never_a_traceback(view):
     app.text_area[0].input("<script>alert(1)</script> 😀").run()
     no_exception(app)
     assert not any("<script>" in text for text in texts(app))
+
+
+@pytest.fixture
+def twins(tmp_path, monkeypatch, make_bundle):
+    """Two untrained tiny checkpoints on the same toy data, with and without attention."""
+    from seq2seq.checkpoint import save_checkpoint
+
+    for name, attention in (("tiny", "bahdanau"), ("tiny-noattn", "none")):
+        save_checkpoint(tmp_path / name, make_bundle(attention=attention))
+    listed = functools.partial(service.list_models, tmp_path)
+    monkeypatch.setattr(sidebar, "list_models", listed)
+    monkeypatch.setattr(service, "list_models", listed)
+
+
+def test_bottleneck_scores_a_model_and_its_twin_by_length(twins):
+    app = page("Bottleneck", model="tiny", text="abc")
+    no_exception(app)
+    assert [m.value for m in app.markdown if m.value.startswith("**tiny")] == [
+        "**tiny \\(attention\\)**", "**tiny\\-noattn \\(no attention\\)**"]
+    assert len(app.text) == 2  # each model's translation of the sentence
+    next(b for b in app.button if b.label.startswith("Score both models")).click().run()
+    no_exception(app)
+    spec = charts(app)[0]
+    assert {"line", "circle"} <= marks(spec)
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "source length (characters)"
+    assert set(dataset(app, 0, "model")["model"]) == {"tiny (attention)", "tiny-noattn (no attention)"}
+    again = page("Bottleneck", model="tiny", text="abc")  # scores are on disk now: no button needed
+    assert len(charts(again)) == 1 and not again.button

@@ -55,8 +55,9 @@ def test_unknown_metric_is_refused():
 def fixture_sample() -> StateSample:
     states = StateSet(np.eye(3, dtype=np.float32), np.array([0, 0, 1], dtype=np.int32),
                       np.array([0, 2, 1], dtype=np.int32))
-    return StateSample("train", [Pair("ab c", "x"), Pair("de", "y")], [["a", "b", " ", "c", "</s>"], ["d", "e", "</s>"]],
-                       [["x", "</s>"], ["y", "</s>"]], {"encoder_forward": states})
+    src_pieces = [["a", "b", " ", "c", "</s>"], ["d", "e", "</s>"]]
+    return StateSample("train", [Pair("ab c", "x"), Pair("de", "y")], src_pieces, [["x", "</s>"], ["y", "</s>"]],
+                       {"encoder_forward": states})
 
 
 def test_a_neighbour_names_its_sentence_piece_and_context():
