@@ -2,6 +2,7 @@
 
     python -m benchmarks.inside_page                   # shipped dates model
     python -m benchmarks.inside_page --model tatoeba-en-fr --repeats 3
+    python -m benchmarks.inside_page --threads 1      # one torch thread (a busy 2-core machine)
 
 Runs the page headless (Streamlit AppTest, so the figures include the script rerun and building and
 serialising every chart, not only the model). For each view it times (a) a rerun with the same
@@ -16,6 +17,7 @@ import os
 import statistics
 import time
 
+import torch
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import REPO, machine, write_result
@@ -31,6 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="dates")
     parser.add_argument("--repeats", type=int, default=5, help="timed reruns (and new sentences) per view")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads for the page's model work (0 = torch's default, one per core)")
     return parser.parse_args(argv)
 
 
@@ -84,15 +88,19 @@ def measure(model: str, repeats: int) -> dict:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.threads:
+        # Same process as the page (AppTest), so this is the setting the page's inference runs with.
+        torch.set_num_threads(args.threads)
     started = machine()
     results = measure(args.model, args.repeats)
     print(f"first load (model, reference sample, projection): {results['first_load_s']:.2f} s")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians, wall (CPU) seconds")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {torch.get_num_threads()} torch "
+          "thread(s); medians, wall (CPU) seconds")
     print(f"{'view':<14}{'same sentence':>20}{'new 20-piece sentence':>26}")
     for view, row in results["views"].items():
         print(f"{view:<14}{row['same_sentence_median_s']:>10.3f} ({row['same_sentence_cpu_median_s']:.3f}) s"
               f"{row['new_sentence_median_s']:>14.3f} ({row['new_sentence_cpu_median_s']:.3f}) s")
-    write_result(f"inside_page-{args.model}", vars(args), results, GOAL, started)
+    write_result(f"inside_page-{args.model}-threads{torch.get_num_threads()}", vars(args), results, GOAL, started)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import random
 import statistics
@@ -40,8 +41,10 @@ def sentences(count: int, offset: int = 0) -> list[str]:
     """Distinct dates in everyday formats, so that no session is answered from another's cache."""
     out = []
     for i in range(offset, offset + count):
-        day, month, year = 1 + i % 28, i % 12, 1950 + (i * 7) % 70
-        out.append(f"{MONTHS[month]} {day}, {year}" if i % 2 else f"{day:02d}/{month + 1:02d}/{year}")
+        day = datetime.date(1950, 1, 1) + datetime.timedelta(days=i * 7919 % 36500)  # 7919 is prime: no repeats
+        formats = [f"{MONTHS[day.month - 1]} {day.day}, {day.year}", day.strftime("%d/%m/%Y"),
+                   f"{day.day} {MONTHS[day.month - 1]} {day.year}"]
+        out.append(formats[i % 3])
     return out
 
 

@@ -90,13 +90,17 @@ def background(sample, families: tuple[str, ...], proj: Projection, components) 
 
 
 def encoder_paths(label: str, trace, proj: Projection, components) -> list[pd.DataFrame]:
+    """Forward and backward encoder paths, each in the order its RNN reads: the backward one from the end."""
     states = trace_states(trace)
     frames = []
     for family in ("encoder_forward", "encoder_backward"):
-        if family in states:
-            detail = [f"{FAMILY_LABELS[family]}, after reading this piece"] * len(trace.src_pieces)
-            frames.append(charts_inside.trajectory_frame(f"{label} · {FAMILY_LABELS[family]}", trace.src_pieces,
-                                                         project(proj, states[family], components), detail))
+        if family not in states:
+            continue
+        order = list(range(len(trace.src_pieces)))[:: -1 if family == "encoder_backward" else 1]
+        detail = [f"{FAMILY_LABELS[family]}, after reading source piece {i + 1}" for i in order]
+        coords = project(proj, states[family][order], components)
+        frames.append(charts_inside.trajectory_frame(f"{label} · {FAMILY_LABELS[family]}",
+                                                     [trace.src_pieces[i] for i in order], coords, detail))
     return frames
 
 
@@ -132,11 +136,11 @@ def draw_spaces(sample, spaces, encoder: list[pd.DataFrame], decoder: list[pd.Da
 
 def trajectories(selection: Selection, lines: list[str]) -> None:
     sample, spaces = reference(selection, lines)
-    st.caption("Each sentence becomes a path: one point per piece, a square on the first, arrows in reading "
-               "(encoder) or writing (decoder) order. Encoder and decoder states differ in size and role, so "
-               "each family has its own PCA; forward and backward encoder states share one space. Hover a "
-               "point for its piece and what the state predicts; click a decoder point to open that step on the "
-               "step-by-step page.")
+    st.caption("Each sentence becomes a path: one point per piece, a square on the first, arrows in the order "
+               "the RNN goes (the backward encoder reads from the end). Encoder and decoder states differ in "
+               "size and role, so each family has its own PCA; forward and backward encoder states share one "
+               "space. Hover a point for its piece and what the state predicts; click a decoder point to open "
+               "that step on the step-by-step page.")
     if len(lines) > MAX_TRAJECTORIES:
         st.info(f"Drawing the first {MAX_TRAJECTORIES} of {len(lines)} sentences.")
     components = pick_components()
@@ -271,7 +275,7 @@ def neighbours(selection: Selection, sentence: str) -> None:
     index = inside_cache.state_index(str(info.path), info.version, family, metric)
     hits = index.search(states[family][position], count)
     st.caption(f"The {count} {FAMILY_LABELS[family]} states nearest to the one at piece {position + 1}, among "
-               f"{len(index.states):,} states of {len(sample.pairs):,} training sentences (exact search; score = "
+               f"{index.size:,} states of {len(sample.pairs):,} training sentences (exact search; score = "
                f"{'cosine similarity, 1 = same direction' if metric == 'cosine' else 'euclidean distance, 0 = same'}).")
     tokenizer = selection.translator.tgt if family == "decoder" else selection.translator.src
     char_level = tokenizer.kind == "char"

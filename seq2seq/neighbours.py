@@ -30,16 +30,17 @@ class StateIndex:
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}")
         self.metric = metric
-        self.states = np.asarray(states, dtype=np.float64)
-        self.sq_norms = (self.states ** 2).sum(axis=1)
-        # Zero vectors have no direction: their cosine with anything is taken as 0.
-        self.unit = self.states / np.maximum(np.sqrt(self.sq_norms), 1e-12)[:, None]
+        states = np.asarray(states, dtype=np.float64)
+        self.size = len(states)
+        self.sq_norms = (states ** 2).sum(axis=1)
+        # Cosine needs only unit rows; zero vectors have no direction and score 0 against anything.
+        self.matrix = states / np.maximum(np.sqrt(self.sq_norms), 1e-12)[:, None] if metric == "cosine" else states
 
     def scores(self, query: np.ndarray) -> np.ndarray:
         query = np.asarray(query, dtype=np.float64)
         if self.metric == "cosine":
-            return self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        squared = self.sq_norms - 2.0 * (self.states @ query) + float(query @ query)
+            return self.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        squared = self.sq_norms - 2.0 * (self.matrix @ query) + float(query @ query)
         return np.sqrt(np.maximum(squared, 0.0))
 
     def search(self, query: np.ndarray, k: int) -> list[Neighbour]:

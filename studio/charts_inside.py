@@ -81,7 +81,9 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
                   .encode(x=x, y=y, color=color))
     layers.append(base.mark_circle(size=70, opacity=1).encode(tooltip=tooltip, href="link:N"))
     layers.append(base.mark_text(dy=-10, fontSize=11).encode(text="piece:N"))
-    return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE)
+    # "pad": the plot itself is exactly square; legend and axes are added around it, not squeezed in.
+    return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
+                                         autosize=alt.AutoSizeParams(type="pad"))
 
 
 def kl_frame(steps: list[StepTrace], kl: list[float], p_original: list[float], p_swapped: list[float],

@@ -17,9 +17,10 @@ DATES = ROOT / "checkpoints" / "dates"
 TIMEOUT = 180  # generous: the test machine may be busy training
 
 
-def page(path: str, **params: str) -> AppTest:
+def page(path: str, model: str | None = "dates", **params: str) -> AppTest:
+    """Run a page as a link with these query parameters would open it (the dates model unless told)."""
     app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
-    for name, value in params.items():
+    for name, value in (({"model": model} if model else {}) | params).items():
         app.query_params[name] = value
     return app.run()
 
@@ -42,6 +43,15 @@ def headline(app: AppTest) -> str:
 
 def button(app: AppTest, label_start: str):
     return next(b for b in app.button if b.label.startswith(label_start))
+
+
+@pytest.mark.skipif(not (ROOT / "checkpoints" / service.DEFAULT_MODEL).is_dir(), reason="default model not shipped")
+def test_home_opens_on_the_default_model_with_an_everyday_sentence():
+    app = page("app.py", model=None)
+    no_exception(app)
+    assert app.sidebar.selectbox[0].value == service.DEFAULT_MODEL
+    assert app.text_area[0].value == "I am very happy to see you."
+    assert len(headline(app)) > len("#### ") and shown(app, "decoding steps · greedy")
 
 
 def test_home_shows_the_example_translated_and_the_pages():
@@ -125,7 +135,7 @@ def test_beam_tree_and_equations_on_the_step_page():
 @pytest.mark.parametrize("params", [
     {"strategy": "evil", "beam": "999", "temp": "nan", "step": "-4"},
     {"force": "99999,1"},
-    {"force": "not,ids", "model": "../../etc"},
+    {"force": "not,ids"},
 ])
 def test_a_hand_edited_link_falls_back_to_defaults(params):
     app = page("pages/2_Step_by_step.py", **params)
@@ -158,8 +168,14 @@ def two_models(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_an_unknown_model_in_the_link_opens_the_default():
+    app = page("app.py", model="../../etc")
+    no_exception(app)
+    assert app.sidebar.selectbox[0].value == service.list_models()[0].name
+
+
 def test_model_and_strategy_survive_a_page_switch(two_models):
-    app = page("app.py")
+    app = page("app.py", model=None)
     assert app.sidebar.selectbox[0].value == "alpha"
     app.sidebar.selectbox[0].set_value("dates").run()
     app.sidebar.radio[0].set_value("beam").run()

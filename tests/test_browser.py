@@ -99,7 +99,7 @@ def assert_no_error(page) -> None:
 
 def test_home_translates_what_is_typed(browser_page, server_url):
     page = browser_page
-    page.goto(server_url)
+    page.goto(server_url + "/?model=dates")  # the toy model answers fastest and predictably
     heading(page, "1987-03-05").wait_for(timeout=FIRST_LOAD_MS)
     box = page.get_by_role("textbox", name="Type a sentence")
     box.fill("<script>alert(1)</script>")

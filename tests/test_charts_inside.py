@@ -27,11 +27,12 @@ def test_arrows_skip_standing_still_and_stay_within_each_trajectory():
 
 def test_trajectory_axes_have_equal_spans_so_arrows_are_true():
     frame = path("a", [(0, 0), (10, 1)])
-    spec = charts_inside.trajectory_chart(frame, None, ("PC1", "PC2")).to_dict()
+    cloud = pd.DataFrame({"x": [-1.0, 2.0], "y": [0.0, 3.0]})
+    spec = charts_inside.trajectory_chart(frame, cloud, ("PC1", "PC2")).to_dict()  # validates the spec
     x_domain = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     y_domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
     assert x_domain[1] - x_domain[0] == pytest.approx(y_domain[1] - y_domain[0])
-    assert spec["width"] == spec["height"]
+    assert spec["width"] == spec["height"] and spec["autosize"]["type"] == "pad"  # legend may not squeeze it
 
 
 def test_unit_frame_keeps_the_chosen_unit_order():
@@ -48,3 +49,14 @@ def test_length_chart_orders_buckets_by_length_not_alphabetically():
                                     {"order": 0, "bucket": "6–10", "sentences": 9, "score": 30.0}]}}
     spec = charts_inside.length_chart(charts_inside.length_frame(results), "BLEU", "words").to_dict()
     assert spec["layer"][0]["encoding"]["x"]["sort"] == ["6–10", "11–15"]
+
+
+def test_kl_chart_has_one_bar_per_step_of_the_original(dates_translator):
+    from seq2seq.compare import counterfactual
+
+    trace = dates_translator.trace("March 5, 1987")
+    result = counterfactual(dates_translator, trace.source, trace.output_ids, "April 5, 1987")
+    frame = charts_inside.kl_frame(trace.steps, result.kl, result.p_original, result.p_swapped, result.trace.steps)
+    assert frame["piece"].tolist() == list("1987-03-05") + ["</s>"] and frame["step"].tolist() == list(range(1, 12))
+    spec = charts_inside.kl_chart(frame).to_dict()
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["field"] == "kl"
