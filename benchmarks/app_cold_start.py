@@ -70,7 +70,7 @@ def start_app(port: int, threads: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads))
+    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads), stdout=subprocess.DEVNULL)  # errors: stderr
 
 
 def stop_app(process: subprocess.Popen) -> None:

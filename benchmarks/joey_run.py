@@ -77,9 +77,11 @@ def train_for(python: Path, config: Path, threads: int, seconds: float, startup_
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGINT)  # Joey catches it and saves the current weights
-        process.wait()
     elapsed = time.monotonic() - began
+    process.wait()
     watcher.join(timeout=30)
+    if process.returncode != 0:
+        raise _failure(f"training failed (exit code {process.returncode})", watcher.tail)
     return {"train_seconds": round(elapsed, 1), "last_logged_step": watcher.last_step}
 
 

@@ -113,10 +113,12 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
             profiled_step(trainer, batch)
     step_s = (time.perf_counter() - start) / args.steps
     tokens = sum(b.n_tokens for b in batches[2:]) / args.steps
-    return {"step_s": round(step_s, 4), "target_tokens_per_step": round(tokens), "phases_s": phase_times(prof, args.steps),
+    output = trainer.model.decoder.output
+    return {"step_s": round(step_s, 4), "target_tokens_per_step": round(tokens),
+            "phases_s": phase_times(prof, args.steps),
             "output_layer_and_loss_fwd_bwd_s": round(output_layer_alone(trainer, batches[-1]), 4),
-            "output_shape_matmul_gflops": round(matmul_gflops(round(tokens), trainer.model.decoder.output.in_features,
-                                                              trainer.model.decoder.output.out_features), 1),
+            "output_shape_matmul_gflops": round(matmul_gflops(round(tokens), output.in_features,
+                                                              output.out_features), 1),
             "top_operators": top_operators(prof, args.steps)}
 
 

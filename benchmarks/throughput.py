@@ -38,6 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (Joey: one log window)")
     parser.add_argument("--rounds", type=int, default=2, help="alternations of ours and Joey")
+    parser.add_argument("--max-seconds", type=float, default=120, help="cap on one measurement of ours")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--max-pairs", type=int, default=0, help="training pairs to use (0 = all; small = quick check)")
     parser.add_argument("--skip-joey", action="store_true")
@@ -48,8 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup: int) -> float:
-    """Target tokens/s of Trainer.train_step over `batches[warmup:]`, collation included."""
+def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup: int, max_seconds: float) -> float:
+    """Target tokens/s of Trainer.train_step over `batches[warmup:]` (collation included), stopping
+    early once `max_seconds` have been timed: bf16 on a CPU without bf16 units can be very slow."""
     trainer.config = dataclasses.replace(trainer.config, precision=precision)
     tokens, start = 0, 0.0
     for i, indices in enumerate(batches):
@@ -57,6 +59,8 @@ def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup:
             tokens, start = 0, time.perf_counter()
         _, n_tokens = trainer.train_step(collate([trainer.train_examples[j] for j in indices], trainer.device))
         tokens += n_tokens
+        if i >= warmup and time.perf_counter() - start > max_seconds:
+            break
     return tokens / (time.perf_counter() - start)
 
 
@@ -91,7 +95,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, list[float]]
     rates: dict[str, list[float]] = {}
     for round_no in range(1, args.rounds + 1):
         for precision in args.precisions.split(","):
-            rates.setdefault(f"ours_{precision}", []).append(our_rate(trainer, batches, precision, args.warmup))
+            rate = our_rate(trainer, batches, precision, args.warmup, args.max_seconds)
+            rates.setdefault(f"ours_{precision}", []).append(rate)
             print(f"round {round_no}: ours {precision}: {rates[f'ours_{precision}'][-1]:,.0f} tok/s", flush=True)
         if config is not None:
             rates.setdefault("joey_fp32", []).append(joey_rate(config, args))

@@ -1,4 +1,4 @@
-"""Translate sentences: pieces, attention heatmap, n-best list, greedy vs beam vs sampling, and a reference scored by teacher forcing.
+"""Translate sentences: subword pieces, attention heatmap, n-best list, strategies side by side, teacher forcing.
 
 Decoding settings come from the sidebar; the sentences and the reference live in the URL.
 """

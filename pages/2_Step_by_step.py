@@ -1,4 +1,4 @@
-"""Step through decoding one piece at a time: candidates, attention, entropy, the beam tree, the equations with live values, and what-if forcing.
+"""Step through decoding piece by piece: candidates, attention, beam tree, equations with live values, what-if.
 
 The sentence, the step and any forced pieces live in the URL, so a link reopens the same step.
 """
@@ -93,7 +93,8 @@ def step_view(selection: Selection, trace, index: int) -> None:
     step = trace.steps[index]
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**Output up to this step** (the last chip is this step's pick{', forced' if step.forced else ''})")
+        pick = "this step's pick, forced" if step.forced else "this step's pick"
+        st.markdown(f"**Output up to this step** (the last chip is {pick})")
         render.chart(charts.output_chips(trace.steps[: index + 1]))
         st.markdown("**Next-piece probabilities** (top candidates; the piece taken is highlighted)")
         render.chart(charts.candidates_chart(step), stretch=True)

@@ -39,7 +39,7 @@ def _chip_step(labels: list[str]) -> int:
     return max(28, min(120, 9 * longest + 16))
 
 
-def _chip_grid(frame: pd.DataFrame, width_px: int = 720) -> pd.DataFrame:
+def _chip_grid(frame: pd.DataFrame, width_px: int = 960) -> pd.DataFrame:
     step = _chip_step(frame["piece"].tolist())
     per_row = max(1, width_px // step)
     frame = frame.reset_index(drop=True)
@@ -148,7 +148,8 @@ def step_attention_chart(step: StepTrace, src_pieces: list[str]) -> alt.Chart | 
     frame = pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
                           "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
     return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
-        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(src_pieces))),
+        x=alt.X("source:O", title="source piece",
+                axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(src_pieces))),
         y=alt.Y("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
         tooltip=["source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(height=180)

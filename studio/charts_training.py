@@ -55,10 +55,11 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
     frame = pd.DataFrame([{"step": e["step"], "score": e[metric], "best": bool(e.get("improved"))}
                           for e in events if e["type"] == "valid" and metric in e],
                          columns=["step", "score", "best"])
-    return alt.Chart(frame).mark_line(point=True, color="#e4572e").encode(
+    score_format = ".1f" if metric == "bleu" else ".0%"
+    return alt.Chart(frame).mark_line(color="#e4572e", point=alt.OverlayMarkDef(color="#e4572e")).encode(
         x=alt.X("step:Q", title="training step"),
-        y=alt.Y("score:Q", title=SCORE_TITLES[metric]),
-        tooltip=["step:Q", alt.Tooltip("score:Q", format=".4g"), alt.Tooltip("best:N", title="new best")],
+        y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format)),
+        tooltip=["step:Q", alt.Tooltip("score:Q", format=score_format), alt.Tooltip("best:N", title="new best")],
     ).properties(height=240)
 
 

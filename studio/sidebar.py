@@ -108,7 +108,8 @@ def _decoding_widgets() -> DecodeConfig:
     if strategy == "sample":
         st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=query.keep, args=("temp",))
         st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=query.keep, args=("topk",))
-        st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=query.keep, args=("topp",))
+        st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=query.keep,
+                  args=("topp",))
         st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=query.keep, args=("seed",))
     return DecodeConfig(strategy=strategy, beam_size=setting("beam"), length_penalty=setting("lp"),
                         n_best=min(5, setting("beam")) if strategy == "beam" else 1,

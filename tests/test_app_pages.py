@@ -69,8 +69,8 @@ def test_translate_page_lists_each_line_and_its_pieces():
     table = app.dataframe[0].value
     assert table["translation"].tolist() == ["1987-03-05", "2001-03-12"]
     assert shown(app, "11 decoding steps · greedy")
-    assert [e.label for e in app.expander][:2] == ["Greedy vs beam vs sampling, side by side",
-                                                   "Type a reference translation: teacher forcing vs the model's own choices"]
+    labels = [e.label for e in app.expander]
+    assert labels[0] == "Greedy vs beam vs sampling, side by side" and labels[1].startswith("Type a reference")
 
 
 def test_translate_page_compares_strategies_and_scores_a_reference():

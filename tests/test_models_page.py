@@ -51,6 +51,7 @@ def test_the_table_lists_shipped_models_and_user_runs_with_their_sizes_and_score
 
 def test_evaluating_a_model_shows_its_score_and_sentences_worst_first():
     app = page()
+    app.selectbox(key="models_eval_model").set_value("dates").run()
     app.number_input(key="models_eval_n").set_value(20).run()
     app.button[0].click().run()
     assert not app.exception and not app.error
@@ -63,6 +64,7 @@ def test_evaluating_a_model_shows_its_score_and_sentences_worst_first():
 
 def test_two_models_are_compared_on_the_same_sentences():
     app = page()
+    app.selectbox(key="models_cmp_a").set_value("dates").run()
     app.selectbox(key="models_cmp_b").set_value("runs/tiny").run()
     assert "A was trained on toy:dates and B on toy:reverse" in app.warning[0].value
     app.number_input(key="models_cmp_n").set_value(10).run()

@@ -48,7 +48,7 @@ def batch(runs_dir) -> dict[str, str]:
     return {name: runs.launch(r, f"Tiny {name}!", max_concurrent=len(recipes)) for name, r in recipes.items()}
 
 
-def wait_until(predicate, timeout: float = 120.0, what: str = "condition"):
+def wait_until(predicate, timeout: float = 300.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -11,7 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seq2seq import runs
+from seq2seq.corpora import available_corpora
 from seq2seq.service import RUNS_ENV
+from studio import charts_training
 from studio.text import escape_markdown
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "4_Train.py"
@@ -83,6 +85,15 @@ def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
     assert "🚀 Launch" not in [b.label for b in app.button]
 
 
+@pytest.mark.skipif(not dict(available_corpora()).get("tatoeba-en-fr"), reason="Tatoeba is not on this computer")
+def test_the_tatoeba_preset_trains_on_the_local_corpus_with_subwords():
+    app = page()
+    app.selectbox(key="train_preset").set_value("Tatoeba small (about 10 minutes)").run()
+    assert no_exception(app).selectbox(key="tatoeba-small:corpus").value == "tatoeba-en-fr"
+    assert app.radio(key="tatoeba-small:tok").value == "sentencepiece"
+    assert command(app).startswith("python -m seq2seq train --preset tatoeba-small --out checkpoints/runs/tatoeba-small")
+
+
 def test_a_bad_upload_names_its_line_and_a_good_one_is_previewed():
     app = page()
     app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
@@ -133,3 +144,18 @@ def test_launch_stop_and_delete_from_the_page(finished_and_failed, runs_dir):
     app.button(key="delete:from-the-page").click().run()
     assert not (runs_dir / "from-the-page").exists()
     assert "run" not in no_exception(app).query_params
+
+
+def test_training_charts_put_train_and_valid_on_one_chart_and_skip_attention_free_probes():
+    events = [{"type": "start", "step": 0, "total_steps": 40},
+              {"type": "train", "step": 20, "loss": 2.0, "ppl": 7.39},
+              {"type": "valid", "step": 20, "valid_loss": 2.2, "valid_ppl": 9.03, "bleu": 3.5, "improved": True}]
+    frame = charts_training.curves_frame(events)
+    assert frame[["step", "split", "loss"]].values.tolist() == [[20, "train", 2.0], [20, "valid", 2.2]]
+    assert charts_training.score_metric(events) == "bleu"
+    assert charts_training.score_chart(events).to_dict()["encoding"]["y"]["title"] == "validation BLEU"
+    probe = {"source": "ab", "translation": "ba", "src_pieces": ["a", "b", "</s>"], "out_pieces": ["b", "a", "</s>"],
+             "attention": [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.2, 0.2, 0.6]]}
+    heat = charts_training.probe_frame(probe)
+    assert len(heat) == 9 and heat.loc[1, "weight"] == 0.8 and heat.loc[1, "source piece"] == "b"
+    assert charts_training.probe_heatmap({**probe, "attention": []}) is None
