@@ -142,7 +142,9 @@ def length_chart(frame: pd.DataFrame, metric: str, unit: str) -> alt.LayerChart:
     order = frame.drop_duplicates("bucket").sort_values("order")["bucket"].tolist()
     base = alt.Chart(frame).encode(
         x=alt.X("bucket:O", sort=order, title=f"source length ({unit})", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("score:Q", title=metric), color=alt.Color("model:N", title="model", legend=alt.Legend(orient="bottom")),
+        y=alt.Y("score:Q", title=metric),
+        color=alt.Color("model:N", title="model", scale=alt.Scale(scheme="set1"),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=["model:N", "bucket:N", alt.Tooltip("score:Q", format=".1f", title=metric), "sentences:Q"],
     )
     return (base.mark_line() + base.mark_circle(size=80)).properties(height=280)
