@@ -12,7 +12,8 @@ from pathlib import Path
 from benchmarks.common import thread_env
 
 TOKENS_PER_S = re.compile(r"Tokens per Sec:\s+([\d.]+)")
-STEP = re.compile(r"Step:\s+(\d+)")
+# "Epoch 1, Step: 100, ..." while training; "Interrupt at epoch 1, step 122." when stopped.
+STEP = re.compile(r"[Ss]tep:?\s+(\d+)")
 EPOCH = re.compile(r"EPOCH\s+\d+")
 GENERATION = re.compile(r"Generation took ([\d.]+)\[sec\]")
 
@@ -47,7 +48,7 @@ def training_rates(python: Path, config: Path, threads: int, skip: int, keep: in
 
 
 class _LogWatcher(threading.Thread):
-    """Drains a process's output; notes when training has started and the last step logged."""
+    """Drains a process's output; notes when training has started and the last step it reported."""
 
     def __init__(self, process: subprocess.Popen):
         super().__init__(daemon=True)
@@ -82,7 +83,7 @@ def train_for(python: Path, config: Path, threads: int, seconds: float, startup_
     watcher.join(timeout=30)
     if process.returncode != 0:
         raise _failure(f"training failed (exit code {process.returncode})", watcher.tail)
-    return {"train_seconds": round(elapsed, 1), "last_logged_step": watcher.last_step}
+    return {"train_seconds": round(elapsed, 1), "steps": watcher.last_step}
 
 
 def translate(python: Path, config: Path, threads: int, sources: list[str], folder: Path) -> tuple[float, list[str]]:

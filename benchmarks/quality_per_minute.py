@@ -67,7 +67,7 @@ def run_ours(args: argparse.Namespace, out: Path, minutes: float, first: bool) -
     wall = train(out, args.threads, model_options(args.arch), our_settings(args, minutes * 60),
                  preset="tatoeba-en-fr", resume=not first)
     row = last_validation(out)
-    return {"minutes": minutes, "bleu": row["bleu"], "steps": row["step"], "train_seconds": row["elapsed_s"],
+    return {"minutes": minutes, "bleu": row["bleu"], "steps": row["step"], "train_seconds": round(row["elapsed_s"], 1),
             "command_seconds": round(wall, 1)}
 
 
@@ -94,7 +94,7 @@ def run_joey(args: argparse.Namespace, folder: Path, minutes: float, previous: f
     _, hypotheses = translate(python, decode, args.threads, sources, folder)
     scores = bleu_chrf(hypotheses, refs)
     return {"minutes": minutes, "bleu": scores["bleu"], "chrf": scores["chrf"], "checkpoint": str(checkpoint),
-            "segment_train_seconds": trained["train_seconds"], "last_logged_step": trained["last_logged_step"]}
+            "segment_train_seconds": trained["train_seconds"], "steps": trained["steps"]}
 
 
 def validation_set(split: Split, limit: int) -> tuple[list[str], list[list[str]]]:

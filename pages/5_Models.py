@@ -63,6 +63,8 @@ def evaluate_tab(models: list[ModelInfo]) -> None:
         st.caption(f"sacreBLEU {result.scores['bleu_signature']} · {result.scores['chrf_signature']}")
     worst_first = st.toggle("Worst first", True, help="Sorted by sentence BLEU; click a column header to re-sort.")
     st.dataframe(result.rows.sort_values("sentence BLEU", ascending=worst_first, kind="stable"), hide_index=True)
+    st.caption("Sentence BLEU (sacreBLEU, effective order) uses all of a sentence's references; "
+               "the table shows the first and how many there are.")
 
 
 def compare_tab(models: list[ModelInfo]) -> None:

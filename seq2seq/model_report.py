@@ -100,7 +100,8 @@ def evaluate_sentences(translate: Callable[[list[str]], list[str]], sources: lis
     scores: dict[str, Any] = {"sentences": len(sources), "exact_match": round(exact_match(outputs, refs), 4)}
     if not toy and sources:
         scores.update(bleu_chrf(outputs, refs))
-    rows = pd.DataFrame({"source": sources, "reference": [r[0] for r in refs], "output": outputs,
+    rows = pd.DataFrame({"source": sources, "reference": [r[0] for r in refs], "references": [len(r) for r in refs],
+                         "output": outputs,
                          "sentence BLEU": [round(sentence_bleu(o, r), 1) for o, r in zip(outputs, refs)],
                          "exact": [o.strip() in {x.strip() for x in r} for o, r in zip(outputs, refs)]})
     return Evaluation(scores, rows)

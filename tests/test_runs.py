@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import time
 
@@ -22,6 +23,12 @@ TINY = {
               "lr": 3e-3, "label_smoothing": 0.0, "max_steps": 100, "valid_every": 20, "log_every": 5,
               "valid_decode_limit": 50, "patience": 0, "probes": ["abcdef"]},
 }
+
+
+def reversal_tsv(pairs: int = 2000) -> bytes:
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(2, 8))) for _ in range(pairs)]
+    return "".join(f"{w}\t{w[::-1]}\n" for w in words).encode()
 
 
 def recipe(**train) -> dict:
@@ -45,7 +52,9 @@ def batch(runs_dir) -> dict[str, str]:
     """The worker runs, started together: each process spends most of its time importing torch."""
     recipes = {"stop": recipe(max_steps=100), "kill": recipe(max_steps=100000),
                "fail": recipe(data="tsv:/nonexistent/pairs.tsv")}
-    return {name: runs.launch(r, f"Tiny {name}!", max_concurrent=len(recipes)) for name, r in recipes.items()}
+    uploads = {"kill": reversal_tsv()}
+    return {name: runs.launch(r, f"Tiny {name}!", max_concurrent=len(recipes), upload=uploads.get(name))
+            for name, r in recipes.items()}
 
 
 def wait_until(predicate, timeout: float = 300.0, what: str = "condition"):
@@ -64,6 +73,15 @@ def events_of(run_id: str) -> list[dict]:
 
 def first_validation(run_id: str) -> bool:
     return any(e["type"] == "valid" for e in events_of(run_id))
+
+
+def test_an_uploaded_file_is_saved_in_the_run_and_trained_on(batch, runs_dir):
+    run_id = batch["kill"]
+    directory = runs_dir / run_id
+    assert (directory / "data.tsv").read_bytes() == reversal_tsv()
+    assert json.loads((directory / "recipe.json").read_text())["train"]["data"] == f"tsv:{directory / 'data.tsv'}"
+    assert runs.status(run_id).data == f"tsv:{directory / 'data.tsv'}"
+    wait_until(lambda: first_validation(run_id), what="the first validation")
 
 
 def test_kill_9_shows_failed_with_the_log_tail_and_keeps_the_checkpoint(batch, runs_dir):
