@@ -210,18 +210,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+async def sampled_load(url: str, pid: int, sessions: int, rounds: int, timeout: float, think_s: float):
+    """run_load, reading the server's RSS every few seconds: growth that levels off is caches filling up,
+    growth that keeps going is a leak."""
+    samples: list[float] = []
+
+    async def sample() -> None:
+        while True:
+            samples.append(round(rss_mb(pid), 1))
+            await asyncio.sleep(5)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        return await run_load(url, sessions, rounds, timeout, think_s), samples
+    finally:
+        sampler.cancel()
+
+
 def measure(url: str, pid: int, sessions: int, rounds: int, timeout: float, think_s: float) -> dict:
-    """A warm-up round (model load, first imports), then the measured load with RSS before and after."""
+    """Warm-up (imports, model load), one session alone (the service time), then all sessions at once."""
     asyncio.run(run_load(url, 1, 1, timeout))
-    before = rss_mb(pid)
+    alone = asyncio.run(run_load(url, 1, 20, timeout))
     start = time.perf_counter()
-    outcomes = asyncio.run(run_load(url, sessions, rounds, timeout, think_s))
+    outcomes, samples = asyncio.run(sampled_load(url, pid, sessions, rounds, timeout, think_s))
     wall = time.perf_counter() - start
-    after = rss_mb(pid)
-    errors = [e for o in outcomes for e in o.errors]
-    return {"latency": summary(outcomes), "translations": sum(len(o.shown) for o in outcomes),
-            "wall_s": round(wall, 1), "server_rss_mb_before": round(before, 1), "server_rss_mb_after": round(after, 1),
-            "server_rss_growth_mb": round(after - before, 1), "errors": errors[:10], "error_count": len(errors)}
+    errors = [e for o in outcomes for e in o.errors + alone[0].errors]
+    return {"latency_one_session": summary(alone), "latency": summary(outcomes),
+            "translations": sum(len(o.shown) for o in outcomes), "wall_s": round(wall, 1),
+            "server_rss_mb_before": samples[0], "server_rss_mb_after": round(rss_mb(pid), 1),
+            "server_rss_mb_every_5s": samples, "errors": errors[:10], "error_count": len(errors)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,10 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(url, server.pid, args.sessions, args.rounds, args.timeout, args.think)
     finally:
         stop(server)
-    for kind, figures in results["latency"].items():
-        print(f"{kind:15s} n={figures['n']:5d}  p50 {figures['p50_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms")
-    print(f"server RSS {results['server_rss_mb_before']} -> {results['server_rss_mb_after']} MB "
-          f"over {results['translations']} translations; errors: {results['error_count']}")
+    for label, key in (("one session alone", "latency_one_session"), (f"{args.sessions} sessions", "latency")):
+        for kind, figures in results[key].items():
+            print(f"{label:18s} {kind:10s} n={figures['n']:5d}  p50 {figures['p50_ms']:8.1f} ms  "
+                  f"p95 {figures['p95_ms']:8.1f} ms")
+    rss = results["server_rss_mb_every_5s"]
+    quarters = [rss[min(len(rss) - 1, len(rss) * q // 4)] for q in range(5)]
+    print(f"server RSS (MB) at 0/25/50/75/100% of the run: {quarters}, after: {results['server_rss_mb_after']}; "
+          f"{results['translations']} translations; errors: {results['error_count']}")
     write_result("load", vars(args), results, GOAL, started)
     return 1 if results["error_count"] else 0
 

@@ -1,6 +1,7 @@
 """What the Models page shows: a table of checkpoints, per-sentence test results, checkpoint zips."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -49,7 +50,12 @@ def _product(shape: list[int]) -> int:
 
 
 def disk_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.iterdir() if p.is_file() and p.name not in NOT_ZIPPED)
+    total = 0
+    for file in path.iterdir():
+        if file.name not in NOT_ZIPPED:
+            with contextlib.suppress(OSError):  # a trainer's temporary file may vanish meanwhile
+                total += file.stat().st_size if file.is_file() else 0
+    return total
 
 
 def _scores(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,8 @@ from seq2seq import service
 from studio.sidebar import cached_translator
 from studio.text import escape_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 20
-DEADLINE_S = 240  # the sessions give up (and the test fails) after this; on a quiet 2-core machine they take ~30 s
+DEADLINE_S = 240  # the sessions give up (and the test fails) after this; they took 36 s on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")
