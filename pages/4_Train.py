@@ -13,6 +13,7 @@ from seq2seq.recipe import check_recipe, train_command
 from studio import query
 from studio.run_view import STATE_LABELS, run_panel
 from studio.sidebar import render_sidebar
+from studio.text import escape_markdown
 from studio.train_form import Draft, recipe_form
 
 st.set_page_config(page_title="Train · Seq2Seq Studio", page_icon="🏋️", layout="wide")
@@ -36,19 +37,19 @@ def launch_section(draft: Draft, all_runs: list[runs.RunStatus]) -> None:
     try:
         recipe = check_recipe(draft.recipe)
     except UserError as exc:
-        st.error(f"Fix this setting before launching: {exc}")
+        st.error(f"Fix this setting before launching: {escape_markdown(str(exc))}")
         return
     st.caption("The same run from a terminal:")
     st.code(train_command(recipe, draft.preset, f"checkpoints/runs/{runs.make_run_id(draft.name)}"), language="bash")
     busy = [r.run_id for r in all_runs if r.live]
     limit = runs.max_concurrent_runs()
     if len(busy) >= limit:
-        st.warning(f"{', '.join(busy)} is training; at most {limit} run(s) at a time. Stop it or wait for it to finish.")
+        st.warning(f"{escape_markdown(', '.join(busy))} is training; at most {limit} run(s) at a time. Stop it or wait for it to finish.")
     if st.button("🚀 Launch", type="primary", disabled=len(busy) >= limit):
         try:
             run_id = runs.launch(recipe, draft.name, draft.threads, draft.upload)
         except UserError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
             return
         query.put("run", run_id)
         st.rerun()

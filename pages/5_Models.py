@@ -54,7 +54,7 @@ def evaluate_tab(models: list[ModelInfo]) -> None:
             sources, refs = test_set(info, count)
             st.session_state["models_eval"] = (info.name, decode_label(decode), evaluate(info, sources, refs, info.name))
         except UserError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
     name, decoding, result = st.session_state.get("models_eval", (None, None, None))
     if name != info.name:
         return
@@ -75,14 +75,15 @@ def compare_tab(models: list[ModelInfo]) -> None:
         b = pick("Model B", models, "models_cmp_b", default=1)
     count = st.number_input("Test sentences (from A's test split)", 10, 5000, 100, 50, key="models_cmp_n")
     if a.data != b.data:
-        st.warning(f"A was trained on {a.data} and B on {b.data}: B is scored on sentences from A's data.")
+        st.warning(f"A was trained on {escape_markdown(a.data)} and B on {escape_markdown(b.data)}: "
+                   "B is scored on sentences from A's data.")
     if st.button("Compare on the same sentences", type="primary"):
         try:
             sources, refs = test_set(a, count)
             st.session_state["models_cmp"] = ((a.name, b.name), decode_label(decode),
                                               evaluate(a, sources, refs, "A"), evaluate(b, sources, refs, "B"))
         except UserError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
     names, decoding, result_a, result_b = st.session_state.get("models_cmp", (None, None, None, None))
     if names != (a.name, b.name):
         return
@@ -105,7 +106,7 @@ def files_tab(models: list[ModelInfo]) -> None:
             try:
                 runs.delete(info.path.name)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
                 return
             st.rerun()
 

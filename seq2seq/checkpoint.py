@@ -18,7 +18,7 @@ from safetensors.torch import save_file
 
 from .config import ModelConfig, TrainConfig, model_config_from_dict, to_dict, train_config_from_dict
 from .errors import UserError
-from .model import Seq2Seq
+from .model import Seq2Seq, parameter_upper_bound
 from .tokenizer import Tokenizer, load_tokenizer, tokenizer_filename
 
 FORMAT_VERSION = 1
@@ -107,11 +107,10 @@ def read_config(directory: Path) -> dict[str, Any]:
 
 
 def build_model(config: ModelConfig) -> Seq2Seq:
-    """Build after checking the size on the meta device, so absurd configs never allocate."""
-    with torch.device("meta"):
-        count = Seq2Seq(config).num_parameters()
+    """Build after bounding the size from the config, so absurd configs never allocate."""
+    count = parameter_upper_bound(config)
     if count > MAX_PARAMETERS:
-        raise UserError(f"config asks for {count:,} parameters; the limit is {MAX_PARAMETERS:,}")
+        raise UserError(f"config asks for about {count:,} parameters; the limit is {MAX_PARAMETERS:,}")
     return Seq2Seq(config)
 
 

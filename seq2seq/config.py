@@ -130,7 +130,7 @@ class TrainConfig:
     log_every: int = 20
     # Validate this often (steps); each validation also translates the probe sentences.
     valid_every: int = 500
-    # Validation sentences decoded for BLEU/exact match; all are used for loss.
+    # Validation sentences decoded for BLEU/exact match, spread over the split (0 = all); all count for loss.
     valid_decode_limit: int = 500
     # Stop when the validation score has not improved this many validations in a row (0 = never).
     patience: int = 8

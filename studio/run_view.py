@@ -83,7 +83,7 @@ def _act(action, run_id: str) -> None:
     try:
         action(run_id)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     if action is runs.delete:
         put("run", "")
@@ -92,7 +92,7 @@ def _act(action, run_id: str) -> None:
 
 def _outcome(status: runs.RunStatus, events: list[Event]) -> None:
     if status.state == "failed":
-        st.error(f"The run failed: {status.error}")
+        st.error(f"The run failed: {escape_markdown(str(status.error))}")
         st.code(status.log_tail or "(the log is empty)", language=None)
         if status.has_checkpoint:
             st.caption("Its last saved checkpoint is intact; resume to continue from it.")

@@ -19,6 +19,7 @@ from seq2seq.presets import get_preset
 from seq2seq.runs import MAX_THREADS
 from seq2seq.toy import TASKS
 from seq2seq.upload import MAX_UPLOAD_BYTES, validate_tsv
+from studio.text import escape_markdown
 
 PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",
            "Tatoeba small (about 10 minutes)": "tatoeba-small", "Tatoeba full": "tatoeba-en-fr",
@@ -134,7 +135,7 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
     try:
         pairs = _check_upload(data, file.name)
     except UserError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return None, None
     st.caption(f"{len(pairs):,} sentence pairs; the first ones:")
     st.dataframe(pairs.head(5), hide_index=True)

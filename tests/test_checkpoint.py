@@ -11,6 +11,7 @@ import torch
 from safetensors import safe_open
 
 from seq2seq.checkpoint import WEIGHTS, build_model, load_checkpoint, load_weights, save_checkpoint
+from seq2seq.model import parameter_upper_bound
 from seq2seq.config import ModelConfig, model_config_from_dict
 from seq2seq.errors import UserError
 from seq2seq.model import Seq2Seq
@@ -155,12 +156,25 @@ def test_absurd_or_mistyped_model_configs(saved, changes, needle):
 
 
 def test_a_huge_model_is_refused_before_allocating():
-    """Every size is within its own limit, but together ~7e9 parameters: counted on the meta device."""
+    """Every size is within its own limit, but together ~7e9 parameters: bounded from the config."""
     config = ModelConfig(200_000, 200_000, emb_dim=8192, enc_hidden=8192, dec_hidden=8192)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(UserError, match="parameters; the limit is"):
         build_model(config)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # KiB: nothing near 28 GB
+
+
+@pytest.mark.parametrize("sizes", [
+    {},
+    {"cell": "lstm", "enc_layers": 2, "dec_layers": 2},
+    {"cell": "rnn", "bidirectional": False, "attention": "none"},
+    {"attention": "luong", "output_dim": 24, "tie_embeddings": True, "emb_dim": 24},
+    {"attention": "dot", "enc_hidden": 10, "dec_hidden": 20, "input_feeding": False},
+])
+def test_the_size_bound_is_tight_and_never_below_the_real_count(sizes):
+    config = ModelConfig(300, 200, **{"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 48, **sizes})
+    real = build_model(config).num_parameters()
+    assert real <= parameter_upper_bound(config) <= 1.25 * real
 
 
 def test_missing_tokenizer_file(saved):

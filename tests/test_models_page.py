@@ -15,6 +15,7 @@ from seq2seq.config import train_config_from_dict
 from seq2seq.model_report import checkpoint_zip, parameter_count
 from seq2seq.service import RUNS_ENV, list_models
 from seq2seq.train import Trainer
+from studio.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "5_Models.py"
@@ -68,7 +69,7 @@ def test_two_models_are_compared_on_the_same_sentences():
     app = page()
     app.selectbox(key="models_cmp_a").set_value("dates").run()
     app.selectbox(key="models_cmp_b").set_value("runs/tiny").run()
-    assert "A was trained on toy:dates and B on toy:reverse" in app.warning[0].value
+    assert f"A was trained on {escape_markdown('toy:dates')} and B on {escape_markdown('toy:reverse')}" in app.warning[0].value
     app.number_input(key="models_cmp_n").set_value(10).run()
     next(b for b in app.button if b.label == "Compare on the same sentences").click().run()
     assert not app.exception and not app.error

@@ -8,7 +8,7 @@ from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
 from seq2seq.history import read_history
 from seq2seq.presets import get_preset
-from seq2seq.train import Trainer
+from seq2seq.train import Trainer, evenly_spaced
 from seq2seq.translator import Translator
 
 TINY_MODEL = {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16, "dropout": 0.1, "max_src_len": 16, "max_tgt_len": 16}
@@ -106,3 +106,11 @@ def test_history_and_events_describe_the_run(uninterrupted):
     assert [r["step"] for r in history if r["type"] == "valid"] == [9]
     metrics = json.loads((uninterrupted.out_dir / "metrics.json").read_text())
     assert metrics["steps"] == 9 and metrics["data"] == "toy:reverse" and metrics["valid_metric"] == "exact_match"
+
+
+def test_validation_decodes_sentences_spread_over_the_whole_split():
+    sources = [f"s{i}" for i in range(10)]
+    refs = [[f"r{i}"] for i in range(10)]
+    picked, picked_refs = evenly_spaced(sources, refs, 4)
+    assert picked == ["s0", "s2", "s5", "s7"] and picked_refs == [["r0"], ["r2"], ["r5"], ["r7"]]
+    assert evenly_spaced(sources, refs, 0) == (sources, refs) == evenly_spaced(sources, refs, 50)

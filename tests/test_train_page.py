@@ -81,7 +81,7 @@ def test_the_form_starts_from_the_dates_preset_and_shows_the_matching_command():
 def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
     app = page()
     app.checkbox(key="dates:tie").check().run()
-    assert "tie_embeddings needs emb_dim (32) equal to the output size (128)" in no_exception(app).error[0].value
+    assert escape_markdown("tie_embeddings needs emb_dim (32) equal to the output size (128)") in no_exception(app).error[0].value
     assert "🚀 Launch" not in [b.label for b in app.button]
 
 
@@ -101,7 +101,7 @@ def test_a_bad_upload_names_its_line_and_a_good_one_is_previewed():
     lines = [f"word {i}\tmot {i}\n".encode() for i in range(300)]
     good, bad = b"".join(lines), b"".join(lines[:4] + [b"oops\n"] + lines[4:])
     app.file_uploader(key="dates:upload").set_value(("pairs.tsv", bad, "text/plain")).run()
-    assert "pairs.tsv line 5: no tab between source and target" in no_exception(app).error[0].value
+    assert escape_markdown("pairs.tsv line 5: no tab between source and target") in no_exception(app).error[0].value
     app.file_uploader(key="dates:upload").set_value(("pairs.tsv", good, "text/plain")).run()
     assert not no_exception(app).error
     assert app.dataframe[0].value["source"].tolist()[:2] == ["word 0", "word 1"]
@@ -126,7 +126,7 @@ def test_a_failed_run_shows_the_error_and_the_end_of_its_log(finished_and_failed
     run_id = finished_and_failed[1]
     app = no_exception(page(run=run_id))
     assert app.subheader[0].value == "Run broken · ❌ failed"
-    assert app.error[0].value == "The run failed: /nonexistent/pairs.tsv: file not found"
+    assert app.error[0].value == "The run failed: " + escape_markdown("/nonexistent/pairs.tsv: file not found")
     assert "error: /nonexistent/pairs.tsv: file not found" in app.code[0].value
 
 

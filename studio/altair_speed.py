@@ -1,0 +1,24 @@
+"""Altair rebuilds a table of ~570 schema classes, each hashed through json.dumps, on every
+`from_dict` call (vega/altair#3547, still open in altair 6.3): every shorthand such as "piece:N"
+or `alt.value(...)` in an encoding costs ~8 ms, most of a chart's build time and of a page rerun.
+The table depends only on the set of classes, so it is built once per set and reused.
+"""
+from __future__ import annotations
+
+from altair.utils import schemapi
+
+_tables: dict[tuple, dict] = {}
+
+
+def _cached_init(self, wrapper_classes, /) -> None:
+    classes = tuple(wrapper_classes)
+    table = _tables.get(classes)
+    if table is None:
+        _ORIGINAL_INIT(self, classes)
+        table = _tables[classes] = self.class_dict
+    self.class_dict = table
+
+
+_ORIGINAL_INIT = schemapi._FromDict.__init__
+if _ORIGINAL_INIT is not _cached_init:
+    schemapi._FromDict.__init__ = _cached_init
