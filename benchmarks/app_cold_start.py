@@ -9,11 +9,16 @@ sentence, which this script computes beforehand with the same model and greedy d
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from typing import Any
 

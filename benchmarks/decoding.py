@@ -11,11 +11,16 @@ Each side's output is scored too, so that speed is never bought with broken tran
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import re
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO, machine, set_threads, write_result

@@ -11,10 +11,15 @@ seconds because other programs competing for the cores inflate wall time on a bu
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
@@ -32,7 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sentence", default=SENTENCE)
     parser.add_argument("--runs", type=int, default=50, help="timed trace() calls per strategy")
     parser.add_argument("--clicks", type=int, default=10, help="timed next and back presses on the step page")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads: 1, as the app serves each request (0 = torch's default)")
     return parser.parse_args(argv)
 
 

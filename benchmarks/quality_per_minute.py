@@ -13,9 +13,14 @@ Joey's run folder is kept in --joey-dir: benchmarks/decoding.py times Joey with 
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from benchmarks.archs import ARCHS, model_options

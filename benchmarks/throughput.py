@@ -11,12 +11,17 @@ CPU (it switches half precision off there), so every ratio divides by Joey's fp3
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import dataclasses
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 from benchmarks.archs import ARCHS
 from benchmarks.common import machine, write_result

@@ -9,9 +9,14 @@ not) and metrics.json (exact match of the best checkpoint on the test split, gre
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from benchmarks.common import machine, write_result

@@ -37,7 +37,7 @@ def length_penalty(length: int, alpha: float) -> float:
 def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
              prefixes: list[list[int]] | None = None) -> list[Hypothesis]:
     """Greedy or sampling for a batch; `prefixes` force the first pieces of each output."""
-    src, lengths = pad_batch(sources, _device(model))
+    src, lengths = pad_batch(sources, device_of(model))
     _, memory, state = model.encode(src, lengths)
     batch = src.size(0)
     generator = torch.Generator(device=src.device).manual_seed(decode.seed)
@@ -47,7 +47,7 @@ def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
     for t in range(max_output_len(model, src.size(1))):
         logits, state, _ = model.decoder.step(prev, state, memory)
         logp = torch.log_softmax(logits.float(), dim=-1)  # (B, V)
-        chosen = _choose(logp, decode, generator)
+        chosen = choose_pieces(logp, decode, generator)
         chosen = _apply_prefix(chosen, prefixes, t)
         chosen = chosen.masked_fill(finished, PAD_ID)
         tokens.append(chosen)
@@ -59,7 +59,7 @@ def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
     return _collect(torch.stack(tokens, 1), torch.stack(logprobs, 1))
 
 
-def _choose(logp: torch.Tensor, decode: DecodeConfig, generator: torch.Generator) -> torch.Tensor:
+def choose_pieces(logp: torch.Tensor, decode: DecodeConfig, generator: torch.Generator) -> torch.Tensor:
     if decode.strategy != "sample":
         return logp.argmax(-1)
     probs = filter_distribution(logp / decode.temperature, decode.top_k, decode.top_p)
@@ -116,7 +116,7 @@ class _Beam:
 def beam_search(model: Seq2Seq, source: list[int], decode: DecodeConfig, prefix: list[int] | None = None,
                 piece=str) -> tuple[list[Hypothesis], list[BeamNode]]:
     """Beam search for one sentence (the beam is the batch); returns n-best and the search tree."""
-    src, lengths = pad_batch([source], _device(model))
+    src, lengths = pad_batch([source], device_of(model))
     _, memory, state = model.encode(src, lengths)
     beam = _Beam([[]], torch.zeros(1, device=src.device), [None])
     limit = max_output_len(model, src.size(1))
@@ -177,7 +177,7 @@ def _expand_memory(memory, size: int):
 
 def forced_logprobs(model: Seq2Seq, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:
     """log p(y_t | y_<t, x) of each given target piece (EOS included), by teacher forcing."""
-    src, lengths = pad_batch(sources, _device(model))
+    src, lengths = pad_batch(sources, device_of(model))
     gold = [t + [EOS_ID] for t in targets]
     tgt_out, _ = pad_batch(gold, src.device)
     tgt_in = torch.cat([torch.full_like(tgt_out[:, :1], BOS_ID), tgt_out[:, :-1]], dim=1)
@@ -186,5 +186,5 @@ def forced_logprobs(model: Seq2Seq, sources: list[list[int]], targets: list[list
     return [row[: len(g)] for row, g in zip(picked.tolist(), gold)]
 
 
-def _device(model: Seq2Seq) -> torch.device:
+def device_of(model: Seq2Seq) -> torch.device:
     return next(model.parameters()).device

@@ -7,7 +7,7 @@ import torch
 
 from .checkpoint import Bundle
 from .config import DecodeConfig
-from .recorder import record_steps
+from .recorder import record_free_run, record_steps
 from .search import beam_search, forced_logprobs, free_run
 from .tokenizer import EOS_ID, clean_text
 from .trace import Hypothesis, Trace
@@ -65,10 +65,8 @@ class Translator:
         decode = decode.validate()
         source, truncated = self.source_ids(text)
         with torch.inference_mode():
-            nbest, tree = self._search(source, decode, prefix)
+            nbest, tree, steps, forward, backward = self._search_and_record(source, decode, prefix)
             best = nbest[0]
-            steps, forward, backward = record_steps(self.model, source, best.ids, self.tgt, decode.trace_top_k,
-                                                    forced_upto=len(prefix or []))
         for hyp in nbest:
             hyp.translation = self.tgt.decode(hyp.ids)
         return Trace(
@@ -79,10 +77,15 @@ class Translator:
             truncated=truncated,
         )
 
-    def _search(self, source, decode: DecodeConfig, prefix):
-        if decode.strategy == "beam":
-            return beam_search(self.model, source, decode, prefix, piece=self.tgt.piece)
-        return free_run(self.model, [source], decode, [prefix] if prefix else None), []
+    def _search_and_record(self, source, decode: DecodeConfig, prefix):
+        """Greedy and sampling record as they decode; beam search is replayed along its best path."""
+        if decode.strategy != "beam":
+            best, steps, forward, backward = record_free_run(self.model, source, decode, self.tgt, prefix)
+            return [best], [], steps, forward, backward
+        nbest, tree = beam_search(self.model, source, decode, prefix, piece=self.tgt.piece)
+        steps, forward, backward = record_steps(self.model, source, nbest[0].ids, self.tgt, decode.trace_top_k,
+                                                forced_upto=len(prefix or []))
+        return nbest, tree, steps, forward, backward
 
     def teacher_forced(self, text: str, reference: str, top_k: int = 10) -> Trace:
         """Trace of the reference fed piece by piece: p(reference piece) next to the model's own pick."""

@@ -115,7 +115,9 @@ def test_home_translates_what_is_typed(browser_page, server_url):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(server_url)  # the default model, whichever is shipped first
-    page.locator("h4").first.wait_for(timeout=FIRST_LOAD_MS)
+    # The h4 can be attached a moment before its text arrives: wait for the translation itself.
+    page.wait_for_function("() => { const h = document.querySelector('h4'); return h && h.innerText.trim(); }",
+                           timeout=FIRST_LOAD_MS)
     box = page.get_by_role("textbox", name="Type a sentence")
     first = headline(page)
     assert box.input_value() and first

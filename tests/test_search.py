@@ -5,7 +5,8 @@ from torch import nn
 
 from seq2seq.config import DecodeConfig
 from seq2seq.data import collate, encode_pairs
-from seq2seq.search import beam_search, filter_distribution, forced_logprobs, free_run, pad_batch
+from seq2seq.recorder import record_free_run, record_steps
+from seq2seq.search import beam_search, filter_distribution, forced_logprobs, free_run, max_output_len, pad_batch
 from seq2seq.text import Pair
 from seq2seq.tokenizer import EOS_ID, PAD_ID
 from seq2seq.trace import Trace
@@ -172,3 +173,31 @@ def test_forced_logprobs_of_a_batch_equal_those_of_single_sentences(make_bundle)
         batched = forced_logprobs(model, sources, targets)
         for source, target, row in zip(sources, targets, batched):
             assert forced_logprobs(model, [source], [target])[0] == pytest.approx(row, abs=1e-5)
+
+
+@pytest.mark.parametrize("decode", [GREEDY, sample(seed=5, temperature=2.0), sample(seed=1, top_k=3, top_p=0.8)])
+@pytest.mark.parametrize("prefix", [None, [4, 5]])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_recording_while_decoding_equals_search_then_replay(make_bundle, decode, prefix, cell):
+    """Untrained models often run to the length limit, so the cut-off path is covered too."""
+    bundle = make_bundle(cell=cell, seed=2)
+    model, source = bundle.model, [4, 6, 8, 5]
+    with torch.inference_mode():
+        expected = free_run(model, [source], decode, [prefix] if prefix else None)[0]
+        replay, forward, backward = record_steps(model, source, expected.ids, bundle.tgt_tokenizer,
+                                                 decode.trace_top_k, len(prefix or []))
+        hypothesis, steps, forward_once, backward_once = record_free_run(model, source, decode,
+                                                                         bundle.tgt_tokenizer, prefix)
+    assert hypothesis.ids == expected.ids
+    assert hypothesis.logprob == pytest.approx(expected.logprob, abs=1e-5)
+    assert steps == replay and (forward_once, backward_once) == (forward, backward)
+
+
+def test_the_cases_above_cover_both_endings(make_bundle):
+    """Some runs above end with EOS, others are cut at the length limit."""
+    bundle = make_bundle(seed=2)
+    with torch.inference_mode():
+        lengths = {len(free_run(bundle.model, [[4, 6, 8, 5]], decode, [prefix] if prefix else None)[0].ids)
+                   for decode in (GREEDY, sample(seed=5, temperature=2.0)) for prefix in (None, [4, 5])}
+    limit = max_output_len(bundle.model, 4)
+    assert limit in lengths and min(lengths) < limit

@@ -1,0 +1,21 @@
+"""Benchmarks are scripts, not tests; this only checks that each one starts the way the issue and
+benchmarks/README.md say it is run (`python benchmarks/NAME.py`), which needs no package context."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = ["app_cold_start", "decoding", "inside_page", "latency", "load", "profile_train_step",
+           "quality_per_minute", "throughput", "toy_training"]
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_benchmark_runs_as_a_plain_script(name, tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / f"{name}.py"), "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("usage:")
