@@ -109,6 +109,16 @@ def test_a_bad_upload_names_its_line_and_a_good_one_is_previewed():
     assert "--set 'train.tokenizer={\"kind\": \"sentencepiece\", \"vocab_size\": 8000}'" in command(app)
 
 
+def test_an_upload_error_shows_a_hostile_file_name_as_plain_text():
+    app = page()
+    app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
+    name = "<img src=x onerror=alert(1)>*bold*.tsv"
+    app.file_uploader(key="dates:upload").set_value((name, b"no tab here\n", "text/plain")).run()
+    message = no_exception(app).error[0].value
+    assert message.startswith(escape_markdown(name))  # every Markdown/HTML character backslash-escaped
+    assert "<" not in message.replace("\\<", "") and "\\*bold\\*" in message
+
+
 def test_a_finished_run_shows_its_curves_probe_and_where_to_find_the_model(finished_and_failed):
     run_id = finished_and_failed[0]
     app = no_exception(page(run=run_id))
