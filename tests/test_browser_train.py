@@ -123,13 +123,15 @@ def test_launch_the_dates_preset_watch_it_learn_and_find_it_in_the_picker(browse
         "e => { const m = e.innerText.match(/step ([\\d,]+) of/); return m && +m[1].replace(/,/g, '') > first; })",
         arg=first)
     page.get_by_text("✅ finished").wait_for(timeout=FINISH_MS)
+    # Elements of one rerun arrive one by one: wait for each final value rather than read it at once.
+    page.get_by_test_id("stProgress").get_by_text(re.compile(r"^step 60 of 60")).first.wait_for()
     assert step_shown(page) == 60
     page.get_by_text("Probe sentences at step 60").wait_for()
-    assert page.get_by_test_id("stVegaLiteChart").count() >= 4
+    page.get_by_test_id("stVegaLiteChart").nth(3).wait_for()  # loss, perplexity, score, probe attention
     page.screenshot(path=str(ARTIFACTS / "train.png"), full_page=True)
 
     page.get_by_role("button", name="Use in the sidebar").click()
     page.wait_for_url("**model=runs%2Fdates**")
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox").first  # the selectbox shows its choice as a value
-    sync_api.expect(picker).to_have_value(re.compile(r"^runs/dates · dates · exact"))
+    sync_api.expect(picker).to_have_value(re.compile(r"^runs/dates · dates · exact"), timeout=WAIT_MS)
     assert page.locator("[data-testid='stException']").count() == 0
