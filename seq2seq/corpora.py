@@ -124,7 +124,8 @@ def _spec(name: str) -> CorpusSpec:
 # --- where corpora live -----------------------------------------------------------------
 
 def cache_dir(name: str) -> Path:
-    """Where downloads go: $SEQ2SEQ_CACHE/<name>, by default ~/.cache/seq2seq/<name>."""
+    """The project's cache folder <name>: $SEQ2SEQ_CACHE/<name>, by default ~/.cache/seq2seq/<name> (downloaded
+    corpora, and `derived` for files computed from a checkpoint)."""
     root = os.environ.get("SEQ2SEQ_CACHE") or Path.home() / ".cache" / "seq2seq"
     return Path(root).expanduser() / name
 

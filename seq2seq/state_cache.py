@@ -1,22 +1,22 @@
 """Per-checkpoint disk cache for derived analysis files (state samples, projections, scores).
 
-Files live in `<checkpoint>/.cache/` (gitignored: they may hold corpus text), or under
-~/.cache/seq2seq/ when the checkpoint folder is read-only. Each file records the key it was built
-for (weights mtime, sample size, ...) and is ignored once the key changes, e.g. after retraining.
+Files live outside the checkpoint, under $SEQ2SEQ_CACHE (default ~/.cache/seq2seq)/derived/<digest
+of the checkpoint's path>: they may hold corpus text and can outgrow the checkpoint itself, and
+shipped checkpoint folders stay exactly as committed. Each file records the key it was built for
+(weights mtime, sample size, ...) and is ignored once the key changes, e.g. after retraining.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .checkpoint import WEIGHTS, atomic_write
+from .corpora import cache_dir as corpus_cache_dir
 
-CACHE_DIR = ".cache"
 # Bump when the layout of cached files changes so stale files are rebuilt rather than misread.
 FORMAT = 1
 KEY_FIELD = "_key"
@@ -24,17 +24,10 @@ KEY_FIELD = "_key"
 
 def cache_dir(checkpoint: Path) -> Path:
     """A writable folder for this checkpoint's derived files."""
-    local = Path(checkpoint) / CACHE_DIR
-    try:
-        local.mkdir(exist_ok=True)
-        if os.access(local, os.W_OK):
-            return local
-    except OSError:
-        pass
     digest = hashlib.sha256(str(Path(checkpoint).resolve()).encode()).hexdigest()[:16]
-    home = Path.home() / ".cache" / "seq2seq" / digest
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    folder = corpus_cache_dir("derived") / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def cache_key(checkpoint: Path, **parts: Any) -> str:

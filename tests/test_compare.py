@@ -83,7 +83,7 @@ def test_score_buckets_counts_sentences_and_exact_matches():
 
 def copy_with(tmp_path, name: str, attention: str, data: str = "toy:dates"):
     target = tmp_path / name
-    shutil.copytree(DATES_CHECKPOINT, target, ignore=shutil.ignore_patterns(".cache"))
+    shutil.copytree(DATES_CHECKPOINT, target)
     config = json.loads((target / "config.json").read_text())
     config["model"]["attention"], config["train"]["data"] = attention, data
     (target / "config.json").write_text(json.dumps(config))
@@ -103,7 +103,7 @@ def test_twins_share_data_and_differ_in_attention(tmp_path):
 
 def test_scores_by_length_are_cached_on_disk(tmp_path, dates_translator):
     checkpoint = tmp_path / "dates"
-    shutil.copytree(DATES_CHECKPOINT, checkpoint, ignore=shutil.ignore_patterns(".cache"))
+    shutil.copytree(DATES_CHECKPOINT, checkpoint)
     assert cached_scores(checkpoint, limit=40) is None
     result = scores_by_length(dates_translator, checkpoint, toy=True, limit=40)
     assert result["metric"] == "exact match %" and result["unit"] == "characters"

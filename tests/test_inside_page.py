@@ -150,7 +150,7 @@ def test_bottleneck_without_a_twin_says_so():
 def no_training_data(tmp_path, monkeypatch):
     """A copy of dates whose training data is a file that does not exist on this machine."""
     copy = tmp_path / "dates"
-    shutil.copytree(DATES, copy, ignore=shutil.ignore_patterns(".cache"))
+    shutil.copytree(DATES, copy)
     config = (copy / "config.json").read_text().replace('"toy:dates"', '"tsv:/nonexistent/pairs.tsv"')
     (copy / "config.json").write_text(config)
     monkeypatch.setattr(sidebar, "list_models", functools.partial(service.list_models, tmp_path))

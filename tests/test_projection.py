@@ -60,8 +60,19 @@ def two_copies(tmp_path):
     """Two separate copies of the dates checkpoint: each builds its own cache from scratch."""
     copies = [tmp_path / "a", tmp_path / "b"]
     for copy in copies:
-        shutil.copytree(DATES_CHECKPOINT, copy, ignore=shutil.ignore_patterns(".cache"))
+        shutil.copytree(DATES_CHECKPOINT, copy)
     return copies
+
+
+def test_derived_files_go_to_the_cache_and_leave_the_checkpoint_as_it_was(tmp_path, monkeypatch):
+    """Shipped folders must stay as committed (and under 25 MB): the state sample alone can exceed that."""
+    monkeypatch.setenv("SEQ2SEQ_CACHE", str(tmp_path / "cache"))
+    copy = tmp_path / "dates"
+    shutil.copytree(DATES_CHECKPOINT, copy)
+    before = sorted(p.name for p in copy.iterdir())
+    cached_spaces(reference_sample(load_translator(copy), copy, SMALL_SAMPLE), copy)
+    assert sorted(p.name for p in copy.iterdir()) == before
+    assert cache_dir(copy).is_relative_to(tmp_path / "cache") and (cache_dir(copy) / SAMPLE_FILE).is_file()
 
 
 def test_projection_is_deterministic_for_a_checkpoint_and_sample(two_copies):
@@ -117,7 +128,7 @@ def test_missing_training_data_is_a_user_error(tmp_path):
     from seq2seq.errors import UserError
 
     copy = tmp_path / "copy"
-    shutil.copytree(DATES_CHECKPOINT, copy, ignore=shutil.ignore_patterns(".cache"))
+    shutil.copytree(DATES_CHECKPOINT, copy)
     config = (copy / "config.json").read_text().replace('"toy:dates"', '"tsv:/nonexistent/pairs.tsv"')
     (copy / "config.json").write_text(config)
     with pytest.raises(UserError):
