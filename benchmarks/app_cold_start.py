@@ -22,12 +22,10 @@ import subprocess
 import time
 from typing import Any
 
+from benchmarks import app_server
 from benchmarks.common import REPO, machine, thread_env, write_result
 
 GOAL = "<= 5 s from `streamlit run app.py` to the first translation on screen"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CONTAINS = "([text]) => document.body.innerText.replace(/\\s+/g, ' ').includes(text)"
 
 
@@ -53,12 +51,6 @@ def expected_translation() -> str:
     return " ".join(load_translator(info.path).translate([example_sentence(info)])[0].split())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_port(port: int, process: subprocess.Popen, deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -71,26 +63,10 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline: float) -> None
     raise SystemExit("streamlit did not open its port in time")
 
 
-def start_app(port: int, threads: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    return subprocess.Popen(command, cwd=REPO, env=thread_env(threads), stdout=subprocess.DEVNULL)  # errors: stderr
-
-
-def stop_app(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def one_start(browser, expected: str, args: argparse.Namespace) -> dict[str, float]:
-    port = free_port()
+    port = app_server.free_port()
     began = time.monotonic()
-    process = start_app(port, args.threads)
+    process = app_server.start(port, env=thread_env(args.threads), log=None)
     try:
         wait_for_port(port, process, began + args.timeout)
         server = time.monotonic() - began
@@ -100,7 +76,7 @@ def one_start(browser, expected: str, args: argparse.Namespace) -> dict[str, flo
         shown = time.monotonic() - began
         page.close()
     finally:
-        stop_app(process)
+        app_server.stop(process)
     return {"server_ready_s": round(server, 2), "translation_shown_s": round(shown, 2)}
 
 
@@ -115,7 +91,7 @@ def main(argv=None) -> None:
 
     runs: list[dict[str, Any]] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS)
         for run in range(args.runs):
             runs.append(one_start(browser, expected, args))
             print(f"run {run + 1}: {runs[-1]}", flush=True)

@@ -20,12 +20,9 @@ if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the re
 import argparse
 import asyncio
 import datetime
-import os
 import random
 import statistics
-import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass, field
 
 import websockets
@@ -33,7 +30,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmarks import app_server
+
 GOAL = "p95 <= 500 ms per interaction with 20 concurrent sessions; server memory flat over 1,000 translations"
 STEP_PAGE = "Step_by_step"
 TEXT_BOX = "Sentence"
@@ -170,48 +168,11 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
 
 # ----- the server ---------------------------------------------------------------------------------
 
-def start_server(port: int, env: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
-    """`streamlit run app.py` with the repository's config (it binds to localhost by itself)."""
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true"]
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not become healthy within {timeout} s")
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def sampled_load(url: str, pid: int, sessions: int, rounds: int, timeout: float, think_s: float):
@@ -255,14 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="mean pause in seconds before each interaction (0 = all as fast as answered)")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
     args = parser.parse_args(argv)
-    started, port = machine(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = start_server(port, env=dict(os.environ))
-    try:
-        wait_healthy(url, server)
+    started = machine()
+    with app_server.running() as (url, server):
         results = measure(url, server.pid, args.sessions, args.rounds, args.timeout, args.think)
-    finally:
-        stop(server)
     for label, key in (("one session alone", "latency_one_session"), (f"{args.sessions} sessions", "latency")):
         for kind, figures in results[key].items():
             print(f"{label:18s} {kind:10s} n={figures['n']:5d}  p50 {figures['p50_ms']:8.1f} ms  "

@@ -8,6 +8,8 @@ from __future__ import annotations
 from altair.utils import schemapi
 
 _tables: dict[tuple, dict] = {}
+# A reloaded module must wrap Altair's own method, not the wrapper an earlier import installed.
+_ORIGINAL_INIT = getattr(schemapi._FromDict.__init__, "__wrapped__", schemapi._FromDict.__init__)
 
 
 def _cached_init(self, wrapper_classes, /) -> None:
@@ -19,6 +21,5 @@ def _cached_init(self, wrapper_classes, /) -> None:
     self.class_dict = table
 
 
-_ORIGINAL_INIT = schemapi._FromDict.__init__
-if _ORIGINAL_INIT is not _cached_init:
-    schemapi._FromDict.__init__ = _cached_init
+_cached_init.__wrapped__ = _ORIGINAL_INIT
+schemapi._FromDict.__init__ = _cached_init

@@ -185,3 +185,19 @@ def test_escape_markdown_leaves_no_active_syntax(text):
 def test_sentences_skip_lines_with_nothing_to_translate():
     assert sentences("one\n\n \x00\x01\n two ") == ["one", "two"]
     assert show_piece(" ") == "␣" and show_piece("a\x07") == "aU+0007"
+
+
+def test_altairs_schema_table_is_built_once_and_charts_come_out_the_same(greedy, monkeypatch):
+    from altair.utils import schemapi
+
+    from studio import altair_speed
+
+    calls = []
+    original_hash = schemapi._FromDict.hash_schema.__func__
+    monkeypatch.setattr(schemapi._FromDict, "hash_schema",
+                        classmethod(lambda cls, *a, **k: calls.append(1) or original_hash(cls, *a, **k)))
+    altair_speed._tables.clear()
+    first = charts.candidates_chart(greedy.steps[1]).to_dict()
+    hashed_once = len(calls)
+    assert charts.candidates_chart(greedy.steps[1]).to_dict() == first
+    assert hashed_once > 100 and len(calls) == hashed_once  # the second chart reuses the table

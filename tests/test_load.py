@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from benchmarks import load
+from benchmarks import app_server, load
 from seq2seq import service
 from studio.sidebar import cached_translator
 from studio.text import escape_markdown
@@ -27,17 +28,11 @@ DEADLINE_S = 240  # the sessions give up (and the test fails) after this; they t
 def server(tmp_path_factory):
     """The app with the repository's .streamlit/config.toml, no address override: its default binding."""
     runs = tmp_path_factory.mktemp("runs")  # other tests' runs must not appear in the model list
-    port = load.free_port()
     env = {**os.environ, "SEQ2SEQ_RUNS_DIR": str(runs)}
-    process = load.start_server(port, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        load.wait_healthy(url, process)
+    with app_server.running(env) as (url, _):
         # The first session pays for imports and the model load; that is not what the load test measures.
         asyncio.run(load.run_load(url, sessions=1, rounds=1, timeout=600))
-        yield url, port
-    finally:
-        load.stop(process)
+        yield url, urllib.parse.urlsplit(url).port
 
 
 def listening_addresses(port: int) -> set[str]:
