@@ -1,5 +1,6 @@
 """Training: a toy task is learnt for real, and a stopped run resumes exactly where it left off."""
 import json
+import random
 
 import pytest
 import torch
@@ -8,6 +9,7 @@ from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
 from seq2seq.history import read_history
 from seq2seq.presets import get_preset
+from seq2seq.toy import LETTERS
 from seq2seq.train import Trainer, evenly_spaced
 from seq2seq.translator import Translator
 
@@ -32,8 +34,15 @@ def test_reverse_is_learnt_to_99_percent_exact_match(tmp_path):
     assert metrics["test"]["greedy"]["sentences"] == 500
     assert metrics["test"]["greedy"]["exact_match"] >= 0.99
     assert metrics["stop_reason"] == "early_stop" and metrics["best_valid"] >= 0.995
-    translator = Translator(load_checkpoint(tmp_path))
-    assert translator.translate(["abcdefghij", "q", "studio"]) == ["jihgfedcba", "q", "oiduts"]
+    # Learned behaviour with a margin, on fresh strings of every length 1-10 (one-letter inputs included):
+    # which single edge case a model gets wrong differs between the AVX2 and AVX-512 kernels.
+    rng = random.Random(99)
+    words = ["".join(rng.choice(LETTERS) for _ in range(1 + i % 10)) for i in range(300)]
+    outputs = Translator(load_checkpoint(tmp_path)).translate(words)
+    right = [out == word[::-1] for word, out in zip(words, outputs)]
+    assert sum(right) / len(right) >= 0.95
+    for length in (1, 5, 10):
+        assert sum(r for w, r in zip(words, right) if len(w) == length) >= 0.8 * 30
 
 
 def tiny_trainer(out, should_stop=None, resume=False, **train) -> Trainer:
