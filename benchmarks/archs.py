@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seq2seq.presets import PRESETS
+from seq2seq.training.presets import PRESETS
 
 ARCHS: dict[str, dict[str, Any]] = {
     # The classic architecture the speed goals are stated for: emb 256, bi-GRU 256, GRU 512 decoder,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.archs import out_dim
-from seq2seq.text import Pair
-from seq2seq.tokenizer import Tokenizer
+from seq2seq.data.pairs import Pair
+from seq2seq.data.tokenizer import Tokenizer
 
 
 def write_corpus(folder: Path, name: str, pairs: list[Pair], src_lang: str, tgt_lang: str) -> Path:

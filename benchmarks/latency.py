@@ -24,8 +24,9 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import REPO, machine, set_threads, write_result
+from seq2seq.catalog import list_models
+from seq2seq.service import load_translator
 from seq2seq.config import DecodeConfig
-from seq2seq.service import list_models, load_translator
 
 GOAL = "interactions answer in well under a second on a laptop CPU"
 SENTENCE = "I would like to visit my grandmother next week, please."  # 10 words

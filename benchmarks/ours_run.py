@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO, thread_env
-from seq2seq.history import read_history
+from seq2seq.training.history import read_history
 
 
 def settings(section: str, values: dict[str, Any]) -> list[str]:

@@ -27,8 +27,8 @@ from torch.profiler import ProfilerActivity, profile, record_function
 from benchmarks.archs import ARCHS
 from benchmarks.common import machine, write_result
 from benchmarks.tatoeba import make_trainer
-from seq2seq.data import Batch, collate, make_batches
-from seq2seq.train import Trainer
+from seq2seq.data.batches import Batch, collate, make_batches
+from seq2seq.training.trainer import Trainer
 
 PHASES = ("encoder", "decoder steps", "output layer", "loss", "backward", "clip + adam")
 

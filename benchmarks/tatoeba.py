@@ -4,13 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.archs import model_options
-from benchmarks.joey_config import (model_section, side_section, testing_section, write_config, write_corpus,
-                                    write_tokenizer)
+from benchmarks.joey_config import (
+    model_section,
+    side_section,
+    testing_section,
+    write_config,
+    write_corpus,
+    write_tokenizer,
+)
 from seq2seq.config import TrainConfig, train_config_from_dict
-from seq2seq.presets import PRESETS
-from seq2seq.text import Split
-from seq2seq.tokenizer import Tokenizer
-from seq2seq.train import Trainer
+from seq2seq.data.pairs import Split
+from seq2seq.data.tokenizer import Tokenizer
+from seq2seq.training.presets import PRESETS
+from seq2seq.training.trainer import Trainer
 
 
 def train_config(threads: int, batch_tokens: int, max_pairs: int = 0, **overrides) -> TrainConfig:

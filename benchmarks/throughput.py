@@ -29,8 +29,8 @@ from benchmarks.joey_config import training_section
 from benchmarks.joey_env import joey_python
 from benchmarks.joey_run import training_rates
 from benchmarks.tatoeba import joey_run_config, make_trainer
-from seq2seq.data import collate, make_batches
-from seq2seq.train import Trainer
+from seq2seq.data.batches import collate, make_batches
+from seq2seq.training.trainer import Trainer
 
 GOAL = ">= 4x Joey NMT and >= 5,000 target tokens/s on 2 cores (classic architecture)"
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.common import machine, write_result
 from benchmarks.ours_run import metrics, train
-from seq2seq.history import read_history
+from seq2seq.training.history import read_history
 
 GOAL = "<= 90 s to >= 99% exact match on 2 cores"
 TARGET = 0.99

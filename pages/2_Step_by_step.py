@@ -9,8 +9,8 @@ import math
 import pandas as pd
 import streamlit as st
 
+from seq2seq.data.tokenizer import BOS_ID, PAD_ID
 from seq2seq.errors import UserError
-from seq2seq.tokenizer import BOS_ID, PAD_ID
 from studio import charts, charts_search, query, render, traces
 from studio.equations import step_equations
 from studio.sidebar import Selection, render_sidebar

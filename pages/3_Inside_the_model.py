@@ -10,17 +10,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from seq2seq.bottleneck import attention_of, cached_scores, find_twin
-from seq2seq.compare import source_words, swap_word
+from seq2seq.analysis.bottleneck import attention_of, cached_scores, find_twin
+from seq2seq.analysis.counterfactual import source_words, swap_word
+from seq2seq.analysis.neighbours import METRICS, describe
+from seq2seq.analysis.projection import Projection
+from seq2seq.analysis.states import trace_states
+from seq2seq.analysis.units import rank_units
+from seq2seq.catalog import list_models
 from seq2seq.errors import UserError
-from seq2seq.neighbours import METRICS, describe
-from seq2seq.projection import Projection
-from seq2seq.service import list_models
-from seq2seq.state_sample import trace_states
-from seq2seq.units import rank_units
 from studio import charts_inside, inside_cache, query, render, traces
 from studio.pagemap import PAGES
-from studio.sidebar import SETTINGS, Selection, cached_translator, render_sidebar, setting
+from studio.sidebar import (
+    SETTINGS,
+    Selection,
+    cached_translator,
+    render_sidebar,
+    setting,
+)
 from studio.text import escape_markdown, show_piece
 
 st.set_page_config(page_title="Inside the model · Seq2Seq Studio", page_icon="🔤", layout="wide")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seq2seq import runs
 from seq2seq.errors import UserError
-from seq2seq.recipe import check_recipe, train_command
+from seq2seq.training import runs
+from seq2seq.training.recipe import check_recipe, train_command
 from studio import query
 from studio.run_view import STATE_LABELS, run_panel
 from studio.sidebar import render_sidebar

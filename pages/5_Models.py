@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seq2seq import runs
+from seq2seq.analysis.reports import (
+    Evaluation,
+    checkpoint_zip,
+    evaluate_sentences,
+    models_table,
+    side_by_side,
+    test_set,
+)
+from seq2seq.catalog import ModelInfo, list_models
 from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.evaluate import decode_label
-from seq2seq.model_report import Evaluation, checkpoint_zip, evaluate_sentences, models_table, side_by_side, test_set
-from seq2seq.service import ModelInfo, list_models
+from seq2seq.training import runs
 from studio.sidebar import cached_translator, render_sidebar
 from studio.text import escape_markdown
 

@@ -1,9 +1,9 @@
 """Seq2Seq Studio's engine: a compact RNN encoder-decoder with traced decoding. Never imports streamlit."""
-from .checkpoint import Bundle, load_checkpoint, save_checkpoint
-from .config import DecodeConfig, ModelConfig, TrainConfig
-from .errors import UserError
-from .trace import Trace
-from .translator import Translator
+from seq2seq.checkpoint import Bundle, load_checkpoint, save_checkpoint
+from seq2seq.config import DecodeConfig, ModelConfig, TrainConfig
+from seq2seq.decoding.trace import Trace
+from seq2seq.decoding.translator import Translator
+from seq2seq.errors import UserError
 
 __all__ = ["Bundle", "DecodeConfig", "ModelConfig", "Trace", "TrainConfig", "Translator", "UserError",
            "load_checkpoint", "save_checkpoint"]

@@ -16,10 +16,16 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .config import ModelConfig, TrainConfig, model_config_from_dict, to_dict, train_config_from_dict
-from .errors import UserError
-from .model import Seq2Seq, parameter_upper_bound
-from .tokenizer import Tokenizer, load_tokenizer, tokenizer_filename
+from seq2seq.config import (
+    ModelConfig,
+    TrainConfig,
+    model_config_from_dict,
+    to_dict,
+    train_config_from_dict,
+)
+from seq2seq.data.tokenizer import Tokenizer, load_tokenizer, tokenizer_filename
+from seq2seq.errors import UserError
+from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
 
 FORMAT_VERSION = 1
 WEIGHTS = "model.safetensors"

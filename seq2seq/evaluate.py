@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 from sacrebleu.metrics import BLEU, CHRF
 
-from .config import DecodeConfig
+from seq2seq.config import DecodeConfig
 
 
 def _ref_streams(references: list[list[str]]) -> list[list[str]]:

@@ -10,7 +10,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from seq2seq.trace import StepTrace, Trace
+from seq2seq.decoding.trace import StepTrace, Trace
 from studio.text import show_piece
 
 # Entropy colours share one fixed scale so that two sentences' chips can be compared by eye.

@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from seq2seq.trace import StepTrace
+from seq2seq.decoding.trace import StepTrace
 from studio.charts import KEY_LABEL, key
 from studio.text import show_piece
 

@@ -8,8 +8,16 @@ import math
 import altair as alt
 import pandas as pd
 
-from seq2seq.trace import BeamNode, Trace
-from studio.charts import GRADIENT_LEGEND, KEY_LABEL, LOGPROB_MIN, STATUS_COLORS, key, label_angle, steps_frame
+from seq2seq.decoding.trace import BeamNode, Trace
+from studio.charts import (
+    GRADIENT_LEGEND,
+    KEY_LABEL,
+    LOGPROB_MIN,
+    STATUS_COLORS,
+    key,
+    label_angle,
+    steps_frame,
+)
 from studio.text import show_piece
 
 

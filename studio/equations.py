@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from seq2seq.config import ModelConfig
-from seq2seq.trace import StepTrace
+from seq2seq.decoding.trace import StepTrace
 from studio.text import show_piece
 
 PREVIEW = 6

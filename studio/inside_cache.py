@@ -10,12 +10,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from seq2seq.bottleneck import scores_by_length
-from seq2seq.compare import Counterfactual, counterfactual
-from seq2seq.neighbours import StateIndex
-from seq2seq.projection import Projection, cached_spaces, fit_spaces
-from seq2seq.state_sample import StateSample, collect_states, reference_sample
-from seq2seq.text import Pair
+from seq2seq.analysis.bottleneck import scores_by_length
+from seq2seq.analysis.counterfactual import Counterfactual, counterfactual
+from seq2seq.analysis.neighbours import StateIndex
+from seq2seq.analysis.projection import Projection, cached_spaces, fit_spaces
+from seq2seq.analysis.states import StateSample, collect_states, reference_sample
+from seq2seq.data.pairs import Pair
 from studio import charts_inside
 from studio.sidebar import cached_translator
 

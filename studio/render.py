@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from seq2seq.config import DecodeConfig
-from seq2seq.tokenizer import UNK_ID
+from seq2seq.data.tokenizer import UNK_ID
 from studio import charts, query
 from studio.examples import example_sentence
 from studio.sidebar import Selection

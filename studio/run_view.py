@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seq2seq import runs
 from seq2seq.errors import UserError
-from seq2seq.run_events import Event, continued, latest, merge
+from seq2seq.training import runs
+from seq2seq.training.events import Event, continued, latest, merge
 from studio import charts_training as charts
 from studio.query import put
 from studio.sidebar import remember

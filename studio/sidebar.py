@@ -11,10 +11,11 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from seq2seq.catalog import ModelInfo, list_models
+from seq2seq.service import load_translator
 from seq2seq.config import DecodeConfig
+from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
-from seq2seq.service import ModelInfo, list_models, load_translator
-from seq2seq.translator import Translator
 from studio import query
 from studio.text import escape_markdown
 

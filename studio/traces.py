@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from seq2seq.config import DecodeConfig
+from seq2seq.decoding.trace import Trace
 from seq2seq.errors import UserError
-from seq2seq.trace import Trace
 from studio.sidebar import Selection, cached_translator
 
 # Each trace holds a few vectors per step; a few hundred stay well under 100 MB.

@@ -33,8 +33,8 @@ def make_bundle():
 
     from seq2seq.checkpoint import Bundle
     from seq2seq.config import ModelConfig, TokenizerConfig, TrainConfig
-    from seq2seq.model import Seq2Seq
-    from seq2seq.tokenizer import CharTokenizer
+    from seq2seq.data.tokenizer import CharTokenizer
+    from seq2seq.nn.model import Seq2Seq
 
     def build(seed: int = 0, **options) -> Bundle:
         torch.manual_seed(seed)

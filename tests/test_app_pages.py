@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seq2seq import service
+from seq2seq import catalog as service
 from studio import sidebar
 
 ROOT = Path(__file__).resolve().parent.parent

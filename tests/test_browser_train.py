@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import app_server
 from benchmarks.app_server import CHROMIUM
-from seq2seq.service import RUNS_ENV
+from seq2seq.catalog import RUNS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -49,7 +49,7 @@ def browser_page(server_url, runs_dir):
         browser.close()
     with pytest.MonkeyPatch.context() as patch:  # a failed test must not leave its worker training
         patch.setenv(RUNS_ENV, str(runs_dir))
-        from seq2seq import runs
+        from seq2seq.training import runs
 
         for run in runs.list_runs():
             if run.pid and run.live:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from seq2seq.service import load_translator
 from seq2seq.checkpoint import Bundle, build_model
 from seq2seq.config import DecodeConfig
-from seq2seq.service import load_translator
-from seq2seq.translator import Translator
+from seq2seq.decoding.translator import Translator
 from studio import charts, charts_search
 from studio.equations import step_equations, vector
 from studio.text import escape_markdown, sentences, show_piece

@@ -52,7 +52,7 @@ def test_length_chart_orders_buckets_by_length_not_alphabetically():
 
 
 def test_kl_chart_has_one_bar_per_step_of_the_original(dates_translator):
-    from seq2seq.compare import counterfactual
+    from seq2seq.analysis.counterfactual import counterfactual
 
     trace = dates_translator.trace("March 5, 1987")
     result = counterfactual(dates_translator, trace.source, trace.output_ids, "April 5, 1987")

@@ -10,13 +10,19 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from seq2seq.checkpoint import WEIGHTS, build_model, load_checkpoint, load_weights, save_checkpoint
+from seq2seq.checkpoint import (
+    WEIGHTS,
+    build_model,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+)
 from seq2seq.config import ModelConfig, model_config_from_dict
+from seq2seq.data.batches import pad_batch
+from seq2seq.data.tokenizer import BOS_ID
+from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
-from seq2seq.model import Seq2Seq, parameter_upper_bound
-from seq2seq.search import pad_batch
-from seq2seq.tokenizer import BOS_ID
-from seq2seq.translator import Translator
+from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
 
 CONFIGS = [
     {"cell": "gru", "attention": "bahdanau"},

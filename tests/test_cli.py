@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seq2seq.cli import main
+from seq2seq.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 DATES = REPO / "checkpoints" / "dates"

@@ -8,13 +8,23 @@ import shutil
 import numpy as np
 import pytest
 import torch
-
-from seq2seq.bottleneck import bucket_label, cached_scores, find_twin, score_buckets, scores_by_length
-from seq2seq.compare import counterfactual, kl_per_step, next_piece_logprobs, swap_word
-from seq2seq.service import list_models
-from seq2seq.units import piece_correlation, rank_units
-
 from conftest import DATES_CHECKPOINT
+
+from seq2seq.analysis.bottleneck import (
+    bucket_label,
+    cached_scores,
+    find_twin,
+    score_buckets,
+    scores_by_length,
+)
+from seq2seq.analysis.counterfactual import (
+    counterfactual,
+    kl_per_step,
+    next_piece_logprobs,
+    swap_word,
+)
+from seq2seq.analysis.units import piece_correlation, rank_units
+from seq2seq.catalog import list_models
 
 
 def test_kl_per_step_matches_the_definition():

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from seq2seq import corpora
-from seq2seq.corpora import (
+from seq2seq.data import corpora
+from seq2seq.data.corpora import (
     available_corpora,
     find_data_dir,
     load_corpus,
     moses_lc_tokenize,
     multi30k_tokenized_refs,
 )
-from seq2seq.download import download
+from seq2seq.data.download import download
+from seq2seq.data.pairs import Pair, read_tsv
 from seq2seq.errors import UserError
-from seq2seq.text import Pair, read_tsv
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

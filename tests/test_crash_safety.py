@@ -3,7 +3,7 @@
 The kills use SIGKILL (no cleanup code runs), some of them timed to land while a checkpoint file is
 being written. Children are forked from a server that has already imported torch: a fresh
 `python -m seq2seq` spends seconds importing on a busy CPU, twenty-one times over. Each child runs
-`seq2seq.cli.main(argv)`, which is all that `python -m seq2seq` does (seq2seq/__main__.py).
+`seq2seq.cli.main.main(argv)`, which is all that `python -m seq2seq` does (seq2seq/__main__.py).
 """
 from __future__ import annotations
 
@@ -21,9 +21,15 @@ from pathlib import Path
 import pytest
 
 from seq2seq import checkpoint
-from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint, read_tensors, save_checkpoint
-from seq2seq.cli import main as cli_main
-from seq2seq.history import read_history
+from seq2seq.checkpoint import (
+    TRAINER_STATE,
+    WEIGHTS,
+    load_checkpoint,
+    read_tensors,
+    save_checkpoint,
+)
+from seq2seq.cli.main import main as cli_main
+from seq2seq.training.history import read_history
 
 DATES = Path(__file__).resolve().parents[1] / "checkpoints" / "dates"
 KILLS = 20
@@ -109,7 +115,7 @@ def test_sigkill_at_random_moments_leaves_loadable_checkpoints_and_resume_works(
     recipe, out = write_recipe(tmp_path), tmp_path / "run"
     context = multiprocessing.get_context("forkserver")
     # torch._dynamo too: the first normal_() on the meta device (the loader's size check) imports it.
-    context.set_forkserver_preload(["seq2seq.cli", "seq2seq.train", "torch._dynamo"])
+    context.set_forkserver_preload(["seq2seq.cli.main", "seq2seq.training.trainer", "torch._dynamo"])
     rng, leftovers, resumed, stale = random.Random(20240601), 0, 0, set()
     for kill in range(KILLS):
         # Resume when there is something to resume from, so kills also land in resumed runs.

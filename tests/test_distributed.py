@@ -13,10 +13,10 @@ import pytest
 
 from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
-from seq2seq.data import Example, make_batches, plan_steps
-from seq2seq.runs import train_command
-from seq2seq.toy import reverse_pair
-from seq2seq.train import Trainer
+from seq2seq.data.batches import Example, make_batches, plan_steps
+from seq2seq.data.toy import reverse_pair
+from seq2seq.training.runs import train_command
+from seq2seq.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = {"emb_dim": 16, "enc_hidden": 16, "dec_hidden": 32, "dropout": 0.0, "max_src_len": 16, "max_tgt_len": 16}

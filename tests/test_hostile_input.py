@@ -21,13 +21,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seq2seq import service
+from seq2seq import catalog as service
 from seq2seq.checkpoint import WEIGHTS, Bundle, load_checkpoint, save_checkpoint
 from seq2seq.config import DecodeConfig, ModelConfig, TokenizerConfig, TrainConfig
+from seq2seq.data.tokenizer import CharTokenizer, clean_text, train_sentencepiece
+from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
-from seq2seq.model import Seq2Seq
-from seq2seq.tokenizer import CharTokenizer, clean_text, train_sentencepiece
-from seq2seq.translator import Translator
+from seq2seq.nn.model import Seq2Seq
 
 ROOT = Path(__file__).resolve().parent.parent
 DATES = ROOT / "checkpoints" / "dates"

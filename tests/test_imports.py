@@ -1,4 +1,7 @@
-"""The engine never imports streamlit: checked in a fresh interpreter, where nothing else loaded it."""
+"""Dependencies flow one way: engine floors upwards only, the engine never imports streamlit, pages
+import only studio/ (and seq2seq.errors). Every subpackage is covered."""
+import ast
+import json
 import os
 import pkgutil
 import subprocess
@@ -8,7 +11,13 @@ from pathlib import Path
 import seq2seq
 
 REPO = Path(__file__).resolve().parent.parent
-SUBMODULES = sorted(f"seq2seq.{m.name}" for m in pkgutil.iter_modules(seq2seq.__path__) if m.name != "__main__")
+ENGINE = Path(seq2seq.__file__).parent
+SUBMODULES = sorted(m.name for m in pkgutil.walk_packages(seq2seq.__path__, "seq2seq.")
+                    if not m.name.endswith("__main__"))
+# The engine's floors, lowest first: a module may import its own floor and the floors below it.
+FLOORS = (("seq2seq.errors", "seq2seq.config"), ("seq2seq.data",), ("seq2seq.nn",), ("seq2seq.checkpoint",),
+          ("seq2seq.catalog",), ("seq2seq.decoding",), ("seq2seq.evaluate",), ("seq2seq.training",),
+          ("seq2seq.analysis",), ("seq2seq.service",), ("seq2seq.cli", "seq2seq.__main__"))
 
 PROBE = """
 import importlib, json, sys
@@ -22,14 +31,56 @@ print(json.dumps({"failed": failed, "ui": sorted(m for m in sys.modules if m.spl
 """
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """Every module a file imports, at any depth of the file (lazy imports inside functions too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def floor_of(name: str) -> int | None:
+    for level, prefixes in enumerate(FLOORS):
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            return level
+    return None
+
+
+def test_every_subpackage_is_a_floor():
+    packages = {m.name for m in pkgutil.iter_modules(seq2seq.__path__, "seq2seq.")}
+    assert {"seq2seq.data", "seq2seq.nn", "seq2seq.decoding", "seq2seq.training", "seq2seq.analysis",
+            "seq2seq.cli"} <= packages
+    assert [name for name in packages if floor_of(name) is None] == []
+
+
+def test_engine_modules_import_only_their_own_floor_or_lower():
+    wrong = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        here = module_name(path)
+        # The package's own __init__ re-exports the public API from several floors: it sits on top.
+        level = len(FLOORS) if here == "seq2seq" else floor_of(here)
+        for line, name in imported_modules(path):
+            there = floor_of(name)
+            if name.startswith("seq2seq.") and there is not None and there > level:
+                wrong.append(f"{here}:{line} imports {name}")
+    assert wrong == []
+
+
 def test_the_package_has_the_expected_submodules():
-    assert {"seq2seq.translator", "seq2seq.search", "seq2seq.train", "seq2seq.cli", "seq2seq.service"} <= set(
-        SUBMODULES)
+    assert {"seq2seq.decoding.translator", "seq2seq.decoding.search", "seq2seq.training.trainer",
+            "seq2seq.cli.main", "seq2seq.service", "seq2seq.nn.decoder", "seq2seq.data.batches"} <= set(SUBMODULES)
 
 
 def test_importing_the_engine_never_imports_streamlit():
-    import json
-
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", PROBE, "seq2seq", *SUBMODULES], capture_output=True, text=True,
                             cwd=REPO, env=env, timeout=900)
@@ -41,6 +92,17 @@ def test_importing_the_engine_never_imports_streamlit():
 
 def test_no_engine_source_mentions_streamlit():
     """Also catches a lazy `import streamlit` inside a function, which the import test cannot see."""
-    offenders = [p.name for p in Path(seq2seq.__file__).parent.glob("*.py") if "import streamlit" in p.read_text()
-                 or "from streamlit" in p.read_text()]
+    offenders = [str(path.relative_to(REPO)) for path in ENGINE.rglob("*.py")
+                 if any(name.split(".")[0] in ("streamlit", "altair") for _, name in imported_modules(path))]
     assert offenders == []
+
+
+def test_pages_import_only_studio():
+    """Pages render what studio/ returns: no engine, torch or numpy in a page."""
+    wrong = []
+    for path in sorted([REPO / "app.py", *(REPO / "pages").glob("*.py")]):
+        for line, name in imported_modules(path):
+            root = name.split(".")[0]
+            if root in ("torch", "numpy") or (root == "seq2seq" and not name.startswith("seq2seq.errors")):
+                wrong.append(f"{path.name}:{line} {name}")
+    assert wrong == []

@@ -13,7 +13,7 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from seq2seq import service
+from seq2seq import catalog as service
 from studio import sidebar
 
 ROOT = Path(__file__).resolve().parent.parent

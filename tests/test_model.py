@@ -5,13 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from seq2seq.cells import gru_gates, lstm_gates, rnn_preactivation
 from seq2seq.config import ModelConfig
-from seq2seq.decoder import DecoderState
+from seq2seq.data.batches import pad_batch
+from seq2seq.data.tokenizer import BOS_ID, PAD_ID
 from seq2seq.errors import UserError
-from seq2seq.model import Seq2Seq
-from seq2seq.search import pad_batch
-from seq2seq.tokenizer import BOS_ID, PAD_ID
+from seq2seq.nn.cells import gru_gates, lstm_gates, rnn_preactivation
+from seq2seq.nn.decoder import DecoderState
+from seq2seq.nn.model import Seq2Seq
 
 SOURCES = [[4, 5, 6, 7, 8, 3], [9, 10, 3], [11, 3]]  # different lengths: rows 1 and 2 are padded
 ATTENTIONS = ("none", "bahdanau", "luong", "dot")

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seq2seq.analysis.reports import checkpoint_zip, parameter_count
+from seq2seq.catalog import RUNS_ENV, list_models
 from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
-from seq2seq.model_report import checkpoint_zip, parameter_count
-from seq2seq.service import RUNS_ENV, list_models
-from seq2seq.train import Trainer
+from seq2seq.training.trainer import Trainer
 from studio.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2seq.neighbours import StateIndex, describe
-from seq2seq.state_sample import StateSample, StateSet
-from seq2seq.text import Pair
+from seq2seq.analysis.neighbours import StateIndex, describe
+from seq2seq.analysis.states import StateSample, StateSet
+from seq2seq.data.pairs import Pair
 
 
 def brute_force(states: np.ndarray, query: np.ndarray, metric: str, k: int) -> tuple[list[int], list[float]]:

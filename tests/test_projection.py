@@ -6,14 +6,23 @@ import shutil
 
 import numpy as np
 import pytest
-
-from seq2seq.projection import PROJECTION_FILE, cached_spaces, fit_pca, fit_spaces
-from seq2seq.service import load_translator
-from seq2seq.state_cache import cache_dir, cache_key, load_arrays
-from seq2seq.state_sample import SAMPLE_FILE, collect_states, reference_sample, trace_states
-from seq2seq.text import Pair
-
 from conftest import DATES_CHECKPOINT
+
+from seq2seq.analysis.cache import cache_dir, cache_key, load_arrays
+from seq2seq.analysis.projection import (
+    PROJECTION_FILE,
+    cached_spaces,
+    fit_pca,
+    fit_spaces,
+)
+from seq2seq.analysis.states import (
+    SAMPLE_FILE,
+    collect_states,
+    reference_sample,
+    trace_states,
+)
+from seq2seq.service import load_translator
+from seq2seq.data.pairs import Pair
 
 SMALL_SAMPLE = 24
 

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from seq2seq import runs
+from seq2seq.catalog import RUNS_ENV, list_models
 from seq2seq.checkpoint import load_checkpoint
 from seq2seq.errors import UserError
-from seq2seq.history import read_history
-from seq2seq.run_events import continued, read_jsonl
-from seq2seq.service import RUNS_ENV, list_models
+from seq2seq.training import runs
+from seq2seq.training.events import continued, read_jsonl
+from seq2seq.training.history import read_history
 
 TINY = {
     "model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "cell": "gru", "attention": "bahdanau",

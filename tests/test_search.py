@@ -4,12 +4,18 @@ import torch
 from torch import nn
 
 from seq2seq.config import DecodeConfig
-from seq2seq.data import collate, encode_pairs
-from seq2seq.recorder import record_free_run, record_steps
-from seq2seq.search import beam_search, filter_distribution, forced_logprobs, free_run, max_output_len, pad_batch
-from seq2seq.text import Pair
-from seq2seq.tokenizer import EOS_ID, PAD_ID
-from seq2seq.trace import Trace
+from seq2seq.data.batches import collate, encode_pairs, pad_batch
+from seq2seq.data.pairs import Pair
+from seq2seq.data.tokenizer import EOS_ID, PAD_ID
+from seq2seq.decoding.recorder import record_free_run, record_steps
+from seq2seq.decoding.search import (
+    beam_search,
+    filter_distribution,
+    forced_logprobs,
+    free_run,
+    max_output_len,
+)
+from seq2seq.decoding.trace import Trace
 
 DATES = ["March 5, 1987", "12/03/1999", "Tue 4 jan 2000", "1961 October 30", "august 9 2021",
          "Sunday, May 1, 1955", "7.11.1972"]

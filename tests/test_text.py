@@ -6,8 +6,14 @@ import random
 
 import pytest
 
+from seq2seq.data.pairs import (
+    Pair,
+    read_line_pairs,
+    read_tsv,
+    split_given,
+    split_grouped,
+)
 from seq2seq.errors import UserError
-from seq2seq.text import Pair, read_line_pairs, read_tsv, split_given, split_grouped
 
 
 def write(path, data: bytes):

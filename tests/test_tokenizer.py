@@ -1,9 +1,19 @@
 """Tokenizers: fixed special ids, lossless round trips for any text, safe cleaning of raw input."""
 import pytest
 
+from seq2seq.data.tokenizer import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    SPECIALS,
+    UNK_ID,
+    CharTokenizer,
+    clean_text,
+    load_tokenizer,
+    train_char,
+    train_sentencepiece,
+)
 from seq2seq.errors import UserError
-from seq2seq.tokenizer import (BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID, CharTokenizer, clean_text, load_tokenizer,
-                               train_char, train_sentencepiece)
 
 CORPUS = [f"the {animal} {verb} the {thing} number {n}."
           for n in range(12) for animal in ("cat", "dog", "bird") for verb in ("sees", "eats", "likes")

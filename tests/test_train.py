@@ -7,11 +7,11 @@ import torch
 
 from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
-from seq2seq.history import read_history
-from seq2seq.presets import get_preset
-from seq2seq.toy import LETTERS
-from seq2seq.train import Trainer, evenly_spaced
-from seq2seq.translator import Translator
+from seq2seq.data.toy import LETTERS
+from seq2seq.decoding.translator import Translator
+from seq2seq.training.history import read_history
+from seq2seq.training.presets import get_preset
+from seq2seq.training.trainer import Trainer, evenly_spaced
 
 TINY_MODEL = {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16, "dropout": 0.1, "max_src_len": 16, "max_tgt_len": 16}
 TINY_TRAIN = {"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_train_pairs": 300, "batch_tokens": 200,

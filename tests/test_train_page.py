@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seq2seq import runs
-from seq2seq.corpora import available_corpora
-from seq2seq.service import RUNS_ENV
+from seq2seq.catalog import RUNS_ENV
+from seq2seq.data.corpora import available_corpora
+from seq2seq.training import runs
 from studio import charts_training
 from studio.text import escape_markdown
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from seq2seq.data.upload import MIN_PAIRS, validate_tsv
 from seq2seq.errors import UserError
-from seq2seq.upload import MIN_PAIRS, validate_tsv
 
 
 def good_file(pairs: int = 300) -> bytes:

@@ -1,0 +1,94 @@
+"""The model catalogue: which checkpoints exist (shipped and user runs), where, and what they score."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seq2seq.checkpoint import WEIGHTS
+from seq2seq.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHECKPOINTS = REPO_ROOT / "checkpoints"
+RUNS = CHECKPOINTS / "runs"
+# Tests and demos point this elsewhere so their runs never mix with the user's.
+RUNS_ENV = "SEQ2SEQ_RUNS_DIR"
+DEFAULT_MODEL = "tatoeba-en-fr"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # "tatoeba-en-fr" for shipped models, "runs/<id>" for user runs
+    path: Path
+    task: str  # "translation" or "toy"
+    data: str
+    direction: str  # "en→fr" or the toy task's name
+    score: str  # e.g. "BLEU 41.2 (test, greedy)"
+    shipped: bool
+    version: float  # weights file mtime: a retrained checkpoint gets a new cache key
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · {self.direction} · {self.score}"
+
+
+def _score_label(metrics: dict[str, Any]) -> str:
+    test = metrics.get("test", {}).get("greedy", {})
+    if "bleu" in test:
+        return f"BLEU {test['bleu']:.1f} (test, greedy)"
+    if "exact_match" in test:
+        return f"exact {test['exact_match']:.1%} (test, greedy)"
+    if metrics.get("best_valid") is not None:
+        return f"valid {metrics.get('valid_metric', 'score')} {metrics['best_valid']:.3g}"
+    return "not scored yet"
+
+
+def model_info(path: Path, name: str, shipped: bool) -> ModelInfo | None:
+    """Describe a checkpoint directory, or None when it has no loadable weights yet."""
+    weights = path / WEIGHTS
+    if not (path / "config.json").is_file() or not weights.is_file():
+        return None
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8")) if (path / "metrics.json").exists() else {}
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    train = config.get("train", {}) if isinstance(config, dict) else {}
+    data = str(train.get("data", "?"))
+    toy = data.startswith("toy:")
+    direction = data[4:] if toy else f"{train.get('src_lang', '?')}→{train.get('tgt_lang', '?')}"
+    return ModelInfo(name, path, "toy" if toy else "translation", data, direction, _score_label(metrics), shipped,
+                     weights.stat().st_mtime)
+
+
+def runs_root(root: Path = CHECKPOINTS) -> Path:
+    """Where user runs live: <root>/runs, or $SEQ2SEQ_RUNS_DIR for the default root."""
+    override = os.environ.get(RUNS_ENV)
+    return Path(override) if override and root == CHECKPOINTS else root / "runs"
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """Folders inside `folder`, skipping symlinks that lead out of it: only what lies there is ever opened."""
+    if not folder.is_dir():
+        return []
+    base = folder.resolve()
+    return [p for p in sorted(folder.iterdir()) if p.is_dir() and p.resolve().is_relative_to(base)]
+
+
+def list_models(root: Path = CHECKPOINTS) -> list[ModelInfo]:
+    """Shipped checkpoints (checkpoints/<name>) first, the default model at the top, then user runs."""
+    shipped = [model_info(p, p.name, True) for p in _subfolders(root) if p.name != "runs"]
+    runs = [model_info(p, f"runs/{p.name}", False) for p in _subfolders(runs_root(root))]
+    models = [m for m in shipped + runs if m is not None]
+    return sorted(models, key=lambda m: (not m.shipped, m.name != DEFAULT_MODEL))
+
+
+def find_model(name: str, root: Path = CHECKPOINTS) -> ModelInfo:
+    """Resolve a name from the URL or a form; only listed checkpoints are ever opened."""
+    for info in list_models(root):
+        if info.name == name:
+            return info
+    raise UserError(f"no model named {name!r}; pick one from the list")
+

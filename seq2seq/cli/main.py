@@ -1,0 +1,203 @@
+"""Command line: python -m seq2seq {train,translate,evaluate,trace} --help."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from seq2seq.config import DecodeConfig, load_json, train_config_from_dict
+from seq2seq.errors import UserError
+
+
+def _decode_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--beam", type=int, default=0, help="beam size (0 or 1 = greedy)")
+    parser.add_argument("--length-penalty", type=float, default=1.0, help="GNMT length penalty alpha for beam")
+    parser.add_argument("--n-best", type=int, default=1, help="hypotheses to return (trace)")
+    parser.add_argument("--sample", action="store_true", help="sample instead of searching")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-k", type=int, default=0, help="sample only among the k most likely pieces")
+    parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed")
+
+
+def decode_config(args: argparse.Namespace) -> DecodeConfig:
+    strategy = "sample" if args.sample else ("beam" if args.beam > 1 else "greedy")
+    return DecodeConfig(strategy=strategy, beam_size=max(1, args.beam), length_penalty=args.length_penalty,
+                        n_best=args.n_best, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                        seed=args.seed).validate()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m seq2seq", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model from a preset or a JSON config")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--preset", help="a named recipe (see --list-presets)")
+    source.add_argument("--config", help='JSON file {"model": {...}, "train": {...}}')
+    train.add_argument("--list-presets", action="store_true")
+    train.add_argument("--out", help="checkpoint directory (default checkpoints/runs/<preset>)")
+    train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a setting, e.g. train.epochs=2 or model.cell=lstm (JSON values)")
+    train.add_argument("--data-dir", help="where corpora already are (else SEQ2SEQ_DATA, ../shared/data, cache)")
+    train.add_argument("--download", action="store_true", help="download the corpus if it is not found locally")
+    train.add_argument("--events", help="append every training event as a JSON line to this file")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    translate = commands.add_parser("translate", help="translate stdin (or --input) line by line to stdout")
+    translate.add_argument("--checkpoint", required=True)
+    translate.add_argument("--input", help="file with one sentence per line (default stdin)")
+    _decode_args(translate)
+    evaluate = commands.add_parser("evaluate", help="sacreBLEU BLEU and chrF of a checkpoint, as JSON")
+    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--src", help="source sentences, one per line")
+    evaluate.add_argument("--ref", action="append", default=[], help="reference file (repeat for several)")
+    evaluate.add_argument("--split", choices=["test", "valid"], help="score on the checkpoint's own data split")
+    evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--tokenized", action="store_true",
+                          help="also lowercased Moses-tokenized BLEU (how Multi30k results are published)")
+    _decode_args(evaluate)
+    trace = commands.add_parser("trace", help="decode one sentence and print its full trace as JSON")
+    trace.add_argument("--checkpoint", required=True)
+    trace.add_argument("sentence")
+    _decode_args(trace)
+    export = commands.add_parser("export", help="copy a run as a shippable checkpoint (weights only, fp16)")
+    export.add_argument("--checkpoint", required=True)
+    export.add_argument("--out", required=True)
+    export.add_argument("--fp32", action="store_true", help="keep float32 weights")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = lambda message, *rest: print(f"warning: {message}", file=sys.stderr)
+            return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate,
+                    "trace": run_trace, "export": run_export}[args.command](args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_translator(path: str):
+    from seq2seq.checkpoint import load_checkpoint
+    from seq2seq.decoding.translator import Translator
+
+    return Translator(load_checkpoint(path))
+
+
+def run_translate(args: argparse.Namespace) -> int:
+    decode = decode_config(args)
+    translator = _load_translator(args.checkpoint)
+    lines = _read_lines(args.input)
+    for translation in translator.translate(lines, decode):
+        sys.stdout.write(translation.replace("\n", " ") + "\n")
+    return 0
+
+
+def _read_lines(path: str | None) -> list[str]:
+    if path is None:
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, form feeds and the like
+    # inside a sentence, and the output would no longer line up with the input.
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    trace = _load_translator(args.checkpoint).trace(args.sentence, decode_config(args))
+    print(trace.to_json())
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from seq2seq.cli.evaluate import evaluate_command
+
+    print(json.dumps(evaluate_command(args, _load_translator(args.checkpoint), decode_config(args)), indent=2,
+                     ensure_ascii=False))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import torch
+
+    from seq2seq.checkpoint import export_checkpoint
+
+    export_checkpoint(Path(args.checkpoint), Path(args.out), torch.float32 if args.fp32 else torch.float16)
+    print(f"exported to {args.out}", file=sys.stderr)
+    return 0
+
+
+def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+    for item in settings:
+        key, sep, raw = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot or section not in overrides:
+            raise UserError(f"--set {item!r}: use model.NAME=VALUE or train.NAME=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        overrides[section][name] = value
+    return overrides
+
+
+def load_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], str]:
+    from seq2seq.training.presets import get_preset
+
+    if args.config:
+        recipe, name = load_json(args.config), Path(args.config).stem
+    elif args.preset:
+        recipe, name = get_preset(args.preset), args.preset
+    else:
+        raise UserError("give --preset NAME, --config FILE or --resume DIR")
+    overrides = parse_overrides(args.set)
+    return {**recipe.get("model", {}), **overrides["model"]}, {**recipe.get("train", {}), **overrides["train"]}, name
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from seq2seq.training.presets import PRESETS
+
+    if args.list_presets:
+        for name, preset in PRESETS.items():
+            print(f"{name:24s} {preset['description']}")
+        return 0
+    from seq2seq.cli.progress import ProgressPrinter, stop_flag
+    from seq2seq.training.distributed import process_group, resume_after_restart
+    from seq2seq.training.trainer import Trainer
+
+    if args.resume:
+        from seq2seq.checkpoint import read_config
+
+        out = Path(args.resume)
+        train_dict, model_options = read_config(out)["train"], {}
+        train_dict.update(parse_overrides(args.set)["train"])
+    else:
+        model_options, train_dict, name = load_recipe(args)
+        out = Path(args.out or Path("checkpoints") / "runs" / name)
+    config = train_config_from_dict(train_dict)
+    with process_group() as dist:  # under torchrun; a lone process otherwise
+        # Only rank 0 reports: the other ranks would repeat its lines and events.
+        printer = ProgressPrinter(args.events if dist.is_main else None, quiet=args.quiet or not dist.is_main)
+        trainer = Trainer(config, model_options, out, on_event=printer, should_stop=stop_flag(),
+                          resume=bool(args.resume) or resume_after_restart(out), data_dir=args.data_dir,
+                          download=args.download, command=sys.argv, dist=dist)
+        trainer.run()
+        printer.close()
+    if dist.is_main:
+        print(f"checkpoint: {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""Decoding: one free-running loop (greedy, sampling), beam search, teacher-forced scoring, traces of every step."""
