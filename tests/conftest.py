@@ -46,3 +46,18 @@ def make_bundle():
         return Bundle(Seq2Seq(config).eval(), src, tgt, train)
 
     return build
+
+
+@pytest.fixture
+def score_references():
+    """log p of each reference piece (EOS included) under teacher forcing: score(translator, sources, refs)."""
+    import torch
+
+    from seq2seq.decoding.forced import forced_logprobs
+
+    def score(translator, sources: list[str], references: list[str]) -> list[list[float]]:
+        with torch.inference_mode():
+            return forced_logprobs(translator.model, [translator.source_ids(s)[0] for s in sources],
+                                   [translator.target_ids(r) for r in references])
+
+    return score

@@ -76,7 +76,7 @@ def test_engine_modules_import_only_their_own_floor_or_lower():
 
 
 def test_the_package_has_the_expected_submodules():
-    assert {"seq2seq.decoding.translator", "seq2seq.decoding.search", "seq2seq.training.trainer",
+    assert {"seq2seq.decoding.translator", "seq2seq.training.trainer",
             "seq2seq.cli.main", "seq2seq.service", "seq2seq.nn.decoder", "seq2seq.data.batches"} <= set(SUBMODULES)
 
 

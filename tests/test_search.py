@@ -1,4 +1,6 @@
 """Greedy, beam, sampling and forced decoding agree with each other and with the training loss."""
+import json
+
 import pytest
 import torch
 from torch import nn
@@ -7,15 +9,10 @@ from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import collate, encode_pairs, pad_batch
 from seq2seq.data.pairs import Pair
 from seq2seq.data.tokenizer import EOS_ID, PAD_ID
-from seq2seq.decoding.recorder import record_free_run, record_steps
-from seq2seq.decoding.search import (
-    beam_search,
-    filter_distribution,
-    forced_logprobs,
-    free_run,
-    max_output_len,
-)
-from seq2seq.decoding.trace import Trace
+from seq2seq.decoding.beam import beam_search
+from seq2seq.decoding.forced import forced_logprobs
+from seq2seq.decoding.free_run import filter_distribution, free_run
+from seq2seq.decoding.translator import Translator
 
 DATES = ["March 5, 1987", "12/03/1999", "Tue 4 jan 2000", "1961 October 30", "august 9 2021",
          "Sunday, May 1, 1955", "7.11.1972"]
@@ -40,7 +37,7 @@ def test_beam_of_one_is_greedy(dates_translator):
         for text in DATES:
             source = dates_translator.source_ids(text)[0]
             greedy = free_run(dates_translator.model, [source], GREEDY)[0]
-            best = beam_search(dates_translator.model, source, beam(1))[0][0]
+            best = beam_search(dates_translator.model, [source], beam(1))[0].nbest[0]
             assert best.ids == greedy.ids
             assert best.logprob == pytest.approx(greedy.logprob, abs=1e-4)
 
@@ -51,7 +48,7 @@ def test_beam_of_one_is_greedy_on_an_untrained_lstm(make_bundle):
     with torch.inference_mode():
         for source in ([4, 5, 6, EOS_ID], [7, EOS_ID], [8, 9, 10, 11, 12, 13, EOS_ID]):
             greedy = free_run(model, [source], GREEDY)[0]
-            assert beam_search(model, source, beam(1))[0][0].ids == greedy.ids
+            assert beam_search(model, [source], beam(1))[0].nbest[0].ids == greedy.ids
 
 
 def test_batched_greedy_equals_one_sentence_at_a_time(dates_translator):
@@ -100,10 +97,10 @@ def test_greedy_with_a_prefix_forces_the_first_pieces(dates_translator):
     assert trace.translation.startswith("20")
 
 
-def test_forced_scores_equal_the_training_loss(dates_translator):
+def test_forced_scores_equal_the_training_loss(dates_translator, score_references):
     """Mean -log p over reference tokens == cross-entropy of the training forward (eval, no smoothing)."""
     pairs = [Pair("March 5, 1987", "1987-03-05"), Pair("12/03/1999", "1999-03-21"), Pair("7.11.1972", "1972-11-07")]
-    scores = dates_translator.score([p.source for p in pairs], [p.target for p in pairs])
+    scores = score_references(dates_translator, [p.source for p in pairs], [p.target for p in pairs])
     assert [len(s) for s in scores] == [11, 11, 11]  # 10 characters + EOS
     examples = encode_pairs(pairs, dates_translator.src, dates_translator.tgt, max_len=64)
     batch = collate(examples)
@@ -115,9 +112,9 @@ def test_forced_scores_equal_the_training_loss(dates_translator):
     assert sum(scores[1]) < min(sum(scores[0]), sum(scores[2]))
 
 
-def test_teacher_forced_trace_matches_forced_logprobs(dates_translator):
+def test_teacher_forced_trace_matches_forced_logprobs(dates_translator, score_references):
     trace = dates_translator.teacher_forced("12/03/1999", "1999-03-21")
-    expected = dates_translator.score(["12/03/1999"], ["1999-03-21"])[0]
+    expected = score_references(dates_translator, ["12/03/1999"], ["1999-03-21"])[0]
     assert [s.logprob for s in trace.steps] == pytest.approx(expected, abs=1e-5)
     assert [s.chosen_id for s in trace.steps] == dates_translator.tgt.encode("1999-03-21") + [EOS_ID]
     assert all(s.forced for s in trace.steps) and trace.strategy == "forced"
@@ -136,7 +133,7 @@ def test_trace_steps_replay_the_search(dates_translator, decode):
     assert sum(step.attention) == pytest.approx(1.0, abs=1e-5)
     assert sum(c.prob for c in step.top) <= 1.0 + 1e-6 and step.top[0].prob >= step.top[-1].prob
     assert set(step.gates) == {"reset", "update", "candidate"}
-    assert Trace.from_dict(trace.to_dict()) == trace
+    assert json.loads(trace.to_json()) == trace.to_dict()  # plain data all the way down
 
 
 def test_sampling_is_reproducible_with_a_seed(dates_translator):
@@ -187,23 +184,33 @@ def test_forced_logprobs_of_a_batch_equal_those_of_single_sentences(make_bundle)
 def test_recording_while_decoding_equals_search_then_replay(make_bundle, decode, prefix, cell):
     """Untrained models often run to the length limit, so the cut-off path is covered too."""
     bundle = make_bundle(cell=cell, seed=2)
-    model, source = bundle.model, [4, 6, 8, 5]
+    translator, source = Translator(bundle), "aceb"
     with torch.inference_mode():
-        expected = free_run(model, [source], decode, [prefix] if prefix else None)[0]
-        replay, forward, backward = record_steps(model, source, expected.ids, bundle.tgt_tokenizer,
-                                                 decode.trace_top_k, len(prefix or []))
-        hypothesis, steps, forward_once, backward_once = record_free_run(model, source, decode,
-                                                                         bundle.tgt_tokenizer, prefix)
-    assert hypothesis.ids == expected.ids
-    assert hypothesis.logprob == pytest.approx(expected.logprob, abs=1e-5)
-    assert steps == replay and (forward_once, backward_once) == (forward, backward)
+        expected = free_run(bundle.model, [translator.source_ids(source)[0]], decode, [prefix] if prefix else None)[0]
+    recorded = translator.trace(source, decode, prefix)
+    replay = translator.forced_trace(source, expected.ids, decode.trace_top_k, len(prefix or []), decode.strategy)
+    assert recorded.output_ids == expected.ids
+    assert recorded.logprob == pytest.approx(expected.logprob if expected.ended else replay.logprob, abs=1e-5)
+    assert recorded.steps == replay.steps
+    assert (recorded.encoder_forward, recorded.encoder_backward) == (replay.encoder_forward, replay.encoder_backward)
 
 
 def test_the_cases_above_cover_both_endings(make_bundle):
     """Some runs above end with EOS, others are cut at the length limit."""
     bundle = make_bundle(seed=2)
+    source = Translator(bundle).source_ids("aceb")[0]
     with torch.inference_mode():
-        lengths = {len(free_run(bundle.model, [[4, 6, 8, 5]], decode, [prefix] if prefix else None)[0].ids)
+        endings = {free_run(bundle.model, [source], decode, [prefix] if prefix else None)[0].ended
                    for decode in (GREEDY, sample(seed=5, temperature=2.0)) for prefix in (None, [4, 5])}
-    limit = max_output_len(bundle.model, 4)
-    assert limit in lengths and min(lengths) < limit
+    assert endings == {True, False}
+
+
+def test_beam_search_of_a_batch_equals_one_sentence_at_a_time(dates_translator):
+    sources = [dates_translator.source_ids(text)[0] for text in DATES]
+    decode = beam(5, n_best=3)
+    with torch.inference_mode():
+        batched = beam_search(dates_translator.model, sources, decode)
+        for source, result in zip(sources, batched):
+            alone = beam_search(dates_translator.model, [source], decode)[0]
+            assert [h.ids for h in result.nbest] == [h.ids for h in alone.nbest]
+            assert [h.score for h in result.nbest] == pytest.approx([h.score for h in alone.nbest], abs=1e-4)

@@ -97,11 +97,11 @@ def test_a_stopped_run_resumes_where_it_left_off(tmp_path, uninterrupted):
     assert metrics["stop_reason"] == "max_steps" and metrics["test"]["greedy"]["sentences"] == 500
 
 
-def test_the_trainer_validation_loss_is_the_forced_decoding_score(uninterrupted):
-    """valid_loss (cross-entropy, eval mode, no smoothing) == mean -log p of Translator.score."""
+def test_the_trainer_validation_loss_is_the_forced_decoding_score(uninterrupted, score_references):
+    """valid_loss (cross-entropy, eval mode, no smoothing) == mean -log p of the references, teacher-forced."""
     pairs = uninterrupted.split.valid
     translator = Translator(uninterrupted.bundle)
-    scores = translator.score([p.source for p in pairs], [p.target for p in pairs])
+    scores = score_references(translator, [p.source for p in pairs], [p.target for p in pairs])
     tokens = sum(len(s) for s in scores)
     assert tokens == sum(len(e.tgt) + 1 for e in uninterrupted.valid_examples)
     assert -sum(map(sum, scores)) / tokens == pytest.approx(uninterrupted.valid_loss(), rel=1e-5)

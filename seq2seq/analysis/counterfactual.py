@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
-from seq2seq.decoding.recorder import record_steps
+from seq2seq.data.tokenizer import EOS_ID
+from seq2seq.decoding.forced import next_piece_distributions
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator
 
@@ -41,13 +40,8 @@ def swap_word(text: str, index: int, replacement: str) -> str:
 
 def next_piece_logprobs(translator: Translator, text: str, output_ids: list[int]) -> torch.Tensor:
     """log p(· | y_<t, x) over the whole vocabulary at each step of `output_ids` + EOS: (T + 1, V)."""
-    model = translator.model
-    source, _ = translator.source_ids(text)
     with torch.inference_mode():
-        src, lengths = pad_batch([source])
-        tgt_in = torch.tensor([[BOS_ID] + list(output_ids)], dtype=torch.long)
-        logits = model(src, lengths, tgt_in)[0]
-        return torch.log_softmax(logits.double(), dim=-1)
+        return next_piece_distributions(translator.model, translator.source_ids(text)[0], list(output_ids))
 
 
 def kl_per_step(log_p: torch.Tensor, log_q: torch.Tensor) -> np.ndarray:
@@ -55,18 +49,6 @@ def kl_per_step(log_p: torch.Tensor, log_q: torch.Tensor) -> np.ndarray:
     p = log_p.exp()
     terms = torch.where(p > 0, p * (log_p - log_q), torch.zeros_like(p))
     return terms.sum(dim=-1).clamp_min(0.0).numpy()
-
-
-def forced_trace(translator: Translator, text: str, output_ids: list[int], top_k: int = 10) -> Trace:
-    """Trace of `text` while feeding `output_ids` exactly (no re-tokenisation of the output)."""
-    source, truncated = translator.source_ids(text)
-    with torch.inference_mode():
-        steps, forward, backward = record_steps(translator.model, source, list(output_ids), translator.tgt,
-                                                top_k, len(output_ids) + 1)
-    tgt = translator.tgt
-    return Trace(text, source, [translator.src.piece(i) for i in source], list(output_ids),
-                 [tgt.piece(i) for i in output_ids], tgt.decode(output_ids), sum(s.logprob for s in steps),
-                 "forced", forward, backward, steps, truncated=truncated)
 
 
 def counterfactual(translator: Translator, original: str, output_ids: list[int], text: str,
@@ -77,6 +59,6 @@ def counterfactual(translator: Translator, original: str, output_ids: list[int],
     chosen = torch.tensor(list(output_ids) + [EOS_ID])
     rows = torch.arange(len(chosen))
     return Counterfactual(
-        text, forced_trace(translator, text, output_ids, top_k), kl_per_step(log_p, log_q).tolist(),
+        text, translator.forced_trace(text, output_ids, top_k), kl_per_step(log_p, log_q).tolist(),
         log_p[rows, chosen].exp().tolist(), log_q[rows, chosen].exp().tolist(),
     )

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 from seq2seq.analysis.cache import cache_dir, cache_key, load_arrays, save_arrays
-from seq2seq.data.batches import pad_batch
 from seq2seq.data.pairs import Pair
 from seq2seq.data.splits import load_split
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
+from seq2seq.data.tokenizer import EOS_ID
+from seq2seq.decoding.forced import teacher_forced
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
@@ -95,16 +95,12 @@ def collect_states(translator: Translator, pairs: list[Pair], origin: str) -> St
 
 def _batch_states(translator: Translator, sources, targets, offset: int) -> dict[str, list]:
     model = translator.model
+    hidden = []
     with torch.inference_mode():
-        src, lengths = pad_batch(sources)
-        encoded, memory, state = model.encode(src, lengths)
-        tgt_in, _ = pad_batch([[BOS_ID] + t for t in targets])
-        hidden = []
-        for t in range(tgt_in.size(1)):
-            _, state, _ = model.decoder.advance(tgt_in[:, t], state, memory)
-            hidden.append(state.hidden[-1])
+        run = teacher_forced(model, sources, targets,
+                             hook=lambda t, inputs, logits, state, memory, details: hidden.append(state.hidden[-1]))
         decoder = torch.stack(hidden, dim=1).float().numpy()  # (B, T_tgt, H_dec)
-        memory_states = encoded.states.float().numpy()  # (B, T_src, 2 H_enc)
+        memory_states = run.encoded.states.float().numpy()  # (B, T_src, 2 H_enc)
     size = model.config.enc_hidden
     found = {"encoder_forward": [], "encoder_backward": [], "decoder": []}
     for row, (source, target) in enumerate(zip(sources, targets)):

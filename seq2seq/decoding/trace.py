@@ -51,6 +51,7 @@ class Hypothesis:
     logprob: float
     score: float  # after length penalty
     translation: str = ""
+    ended: bool = True  # False when the output was cut at the length limit before its EOS
 
 
 @dataclass
@@ -75,17 +76,3 @@ class Trace:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Trace":
-        data = dict(data)
-        data["steps"] = [_step_from_dict(s) for s in data["steps"]]
-        data["beam"] = [BeamNode(**n) for n in data.get("beam", [])]
-        data["nbest"] = [Hypothesis(**h) for h in data.get("nbest", [])]
-        return cls(**data)
-
-
-def _step_from_dict(data: dict) -> StepTrace:
-    data = dict(data)
-    data["top"] = [Candidate(**c) for c in data["top"]]
-    return StepTrace(**data)

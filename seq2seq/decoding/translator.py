@@ -1,4 +1,4 @@
-"""Text in, translations and traces out: the API the CLI and the app's service layer use."""
+"""Text in, translations and traces out: the API the CLI, the trainer and the service layer use."""
 from __future__ import annotations
 
 import warnings
@@ -8,8 +8,10 @@ import torch
 from seq2seq.checkpoint import Bundle
 from seq2seq.config import DecodeConfig
 from seq2seq.data.tokenizer import EOS_ID, clean_text
-from seq2seq.decoding.recorder import record_free_run, record_steps
-from seq2seq.decoding.search import beam_search, forced_logprobs, free_run
+from seq2seq.decoding.beam import beam_search
+from seq2seq.decoding.forced import teacher_forced
+from seq2seq.decoding.free_run import free_run
+from seq2seq.decoding.recorder import Recorder, encoder_halves
 from seq2seq.decoding.trace import Hypothesis, Trace
 
 # Batching sentences of similar length wastes little on padding and uses the CPU's vector units.
@@ -31,6 +33,9 @@ class Translator:
         limit = self.model.config.max_src_len - 1
         return ids[:limit] + [EOS_ID], len(ids) > limit
 
+    def target_ids(self, text: str) -> list[int]:
+        return self.tgt.encode(text)[: self.model.config.max_tgt_len]
+
     def translate(self, texts: list[str], decode: DecodeConfig = DecodeConfig()) -> list[str]:
         """One translation per input, same order; empty input gives empty output."""
         decode = decode.validate()
@@ -47,7 +52,7 @@ class Translator:
         sources = [self._source_warn(t) for t in texts]
         with torch.inference_mode():
             if decode.strategy == "beam":
-                hyps = [beam_search(self.model, s, decode)[0][0] for s in sources]
+                hyps = [result.nbest[0] for result in beam_search(self.model, sources, decode)]
             else:
                 hyps = free_run(self.model, sources, decode)
         for hyp in hyps:
@@ -63,43 +68,55 @@ class Translator:
     def trace(self, text: str, decode: DecodeConfig = DecodeConfig(), prefix: list[int] | None = None) -> Trace:
         """Decode one sentence and record every step; `prefix` forces the first output pieces."""
         decode = decode.validate()
-        source, truncated = self.source_ids(text)
+        if decode.strategy == "beam":
+            return self._beam_trace(text, decode, prefix or [])
+        source, _ = self.source_ids(text)
+        recorder = Recorder()
         with torch.inference_mode():
-            nbest, tree, steps, forward, backward = self._search_and_record(source, decode, prefix)
-            best = nbest[0]
-        for hyp in nbest:
-            hyp.translation = self.tgt.decode(hyp.ids)
-        return Trace(
-            source=text, src_ids=source, src_pieces=[self.src.piece(i) for i in source],
-            output_ids=best.ids, output_pieces=[self.tgt.piece(i) for i in best.ids],
-            translation=best.translation, logprob=best.logprob, strategy=decode.strategy,
-            encoder_forward=forward, encoder_backward=backward, steps=steps, beam=tree, nbest=nbest,
-            truncated=truncated,
-        )
+            best = free_run(self.model, [source], decode, [prefix] if prefix else None, hook=recorder)[0]
+        if not best.ended:  # cut at the length limit: traced with its EOS, as every forced trace is
+            return self.forced_trace(text, best.ids, decode.trace_top_k, len(prefix or []), decode.strategy)
+        best.translation = self.tgt.decode(best.ids)
+        steps = recorder.steps(best.ids + [EOS_ID], self.tgt, decode.trace_top_k, len(prefix or []))
+        return self._trace(text, best, steps, recorder, decode.strategy, nbest=[best])
 
-    def _search_and_record(self, source, decode: DecodeConfig, prefix):
-        """Greedy and sampling record as they decode; beam search is replayed along its best path."""
-        if decode.strategy != "beam":
-            best, steps, forward, backward = record_free_run(self.model, source, decode, self.tgt, prefix)
-            return [best], [], steps, forward, backward
-        nbest, tree = beam_search(self.model, source, decode, prefix, piece=self.tgt.piece)
-        steps, forward, backward = record_steps(self.model, source, nbest[0].ids, self.tgt, decode.trace_top_k,
-                                                forced_upto=len(prefix or []))
-        return nbest, tree, steps, forward, backward
+    def _beam_trace(self, text: str, decode: DecodeConfig, prefix: list[int]) -> Trace:
+        """Beam search, then the best hypothesis replayed under teacher forcing for its step values."""
+        source, _ = self.source_ids(text)
+        with torch.inference_mode():
+            result = beam_search(self.model, [source], decode, prefix, piece=self.tgt.piece)[0]
+        for hyp in result.nbest:
+            hyp.translation = self.tgt.decode(hyp.ids)
+        trace = self.forced_trace(text, result.nbest[0].ids, decode.trace_top_k, len(prefix), "beam")
+        trace.logprob, trace.beam, trace.nbest = result.nbest[0].logprob, result.tree, result.nbest
+        return trace
 
     def teacher_forced(self, text: str, reference: str, top_k: int = 10) -> Trace:
         """Trace of the reference fed piece by piece: p(reference piece) next to the model's own pick."""
-        source, truncated = self.source_ids(text)
-        ref_ids = self.tgt.encode(reference)[: self.model.config.max_tgt_len]
-        with torch.inference_mode():
-            steps, forward, backward = record_steps(self.model, source, ref_ids, self.tgt, top_k, len(ref_ids) + 1)
-        logprob = sum(s.logprob for s in steps)
-        return Trace(text, source, [self.src.piece(i) for i in source], ref_ids,
-                     [self.tgt.piece(i) for i in ref_ids], self.tgt.decode(ref_ids), logprob, "forced",
-                     forward, backward, steps, truncated=truncated)
+        ref_ids = self.target_ids(reference)
+        return self.forced_trace(text, ref_ids, top_k, len(ref_ids) + 1)
 
-    def score(self, texts: list[str], references: list[str]) -> list[list[float]]:
-        sources = [self.source_ids(t)[0] for t in texts]
-        targets = [self.tgt.encode(r)[: self.model.config.max_tgt_len] for r in references]
+    def forced_trace(self, text: str, output_ids: list[int], top_k: int = 10, forced_upto: int | None = None,
+                     strategy: str = "forced") -> Trace:
+        """Trace of `text` while feeding `output_ids` exactly (EOS appended); the first `forced_upto` steps
+        are marked as imposed (default: all)."""
+        source, _ = self.source_ids(text)
+        recorder = Recorder()
+        output_ids = list(output_ids)
         with torch.inference_mode():
-            return forced_logprobs(self.model, sources, targets)
+            teacher_forced(self.model, [source], [output_ids], hook=recorder)
+        upto = len(output_ids) + 1 if forced_upto is None else forced_upto
+        steps = recorder.steps(output_ids + [EOS_ID], self.tgt, top_k, upto)
+        total = sum(step.logprob for step in steps)
+        hypothesis = Hypothesis(output_ids, total, total, self.tgt.decode(output_ids))
+        return self._trace(text, hypothesis, steps, recorder, strategy)
+
+    def _trace(self, text: str, best: Hypothesis, steps, recorder: Recorder, strategy: str, nbest=None) -> Trace:
+        source, truncated = self.source_ids(text)
+        forward, backward = encoder_halves(recorder.encoder_states, self.model.config.enc_hidden,
+                                           self.model.config.bidirectional)
+        return Trace(source=text, src_ids=source, src_pieces=[self.src.piece(i) for i in source],
+                     output_ids=best.ids, output_pieces=[self.tgt.piece(i) for i in best.ids],
+                     translation=best.translation, logprob=best.logprob, strategy=strategy,
+                     encoder_forward=forward, encoder_backward=backward, steps=steps, nbest=nbest or [],
+                     truncated=truncated)

@@ -62,30 +62,49 @@ class Seq2Seq(nn.Module):
         feed = hidden.new_zeros(src.size(0), self.config.out_dim) if self.decoder.feeds_input else None
         return encoded, memory, DecoderState(hidden, cell, feed)
 
-    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0) -> torch.Tensor:
-        """Teacher-forced unroll of decoder steps: tgt_in (B, T_tgt) starts with BOS -> logits (B, T_tgt, V)."""
+    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook=None) -> torch.Tensor:
+        """Training's forward pass: encode, then the teacher-forced unroll -> logits (B, T_tgt, V)."""
         _, memory, state = self.encode(src, lengths)
-        if teacher_forcing >= 1.0:
-            return self._unroll_forced(tgt_in, state, memory)
-        return self._unroll_mixed(tgt_in, state, memory, teacher_forcing)
+        return self.unroll(tgt_in, state, memory, teacher_forcing, hook)
 
-    def _unroll_forced(self, tgt_in, state: DecoderState, memory: Memory) -> torch.Tensor:
-        outputs = []
+    def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0,
+               hook=None) -> torch.Tensor:
+        """The one teacher-forced unroll of `Decoder.step` that training, scoring, forced traces and state
+        samples share. tgt_in (B, T_tgt) starts with BOS -> logits (B, T_tgt, V).
+
+        teacher_forcing < 1 feeds the model's own previous pick instead of the gold piece with that
+        probability (scheduled sampling). `hook(t, inputs, logits, state, memory, details)` sees every step.
+        """
+        per_step = hook is not None or teacher_forcing < 1.0
+        outputs, inputs = [], tgt_in[:, 0]
         for t in range(tgt_in.size(1)):
-            out, state, _ = self.decoder.advance(tgt_in[:, t], state, memory)
+            details = {} if hook is not None else None
+            out, state, _ = self.decoder.advance(inputs, state, memory, details)
+            if per_step:
+                out = self.decoder.project(out)  # (B, V)
+                if hook is not None:
+                    hook(t, inputs, out, state, memory, details)
             outputs.append(out)
-        # One output projection over all steps is much faster than one per step.
-        return self.decoder.project(torch.stack(outputs, dim=1))  # (B, T_tgt, V)
-
-    def _unroll_mixed(self, tgt_in, state, memory, teacher_forcing: float) -> torch.Tensor:
-        logits, prev = [], tgt_in[:, 0]
-        for t in range(tgt_in.size(1)):
-            step_logits, state, _ = self.decoder.step(prev, state, memory)
-            logits.append(step_logits)
             if t + 1 < tgt_in.size(1):
-                use_gold = torch.rand(prev.size(0), device=prev.device) < teacher_forcing
-                prev = torch.where(use_gold, tgt_in[:, t + 1], step_logits.argmax(-1))
-        return torch.stack(logits, dim=1)
+                inputs = self._next_inputs(tgt_in[:, t + 1], out, teacher_forcing)
+        stacked = torch.stack(outputs, dim=1)
+        # One output projection over all steps is much faster than one per step.
+        return stacked if per_step else self.decoder.project(stacked)  # (B, T_tgt, V)
+
+    @staticmethod
+    def _next_inputs(gold: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:
+        if teacher_forcing >= 1.0:
+            return gold
+        use_gold = torch.rand(gold.size(0), device=gold.device) < teacher_forcing
+        return torch.where(use_gold, gold, logits.argmax(-1))
+
+    def max_output_len(self, src_len: int) -> int:
+        # Translations rarely exceed twice the source; the cap keeps a degenerate loop short.
+        return min(self.config.max_tgt_len, 2 * src_len + 10)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
