@@ -108,8 +108,9 @@ def kl_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(height=220)
 
 
-def unit_frame(activations: np.ndarray, units: np.ndarray, pieces: list[str]) -> pd.DataFrame:
-    """Long table of the chosen units (in display order) × time for a heatmap."""
+def unit_frame(activations, units: list[int], pieces: list[str]) -> pd.DataFrame:
+    """Long table of the chosen units (in display order) × time for a heatmap; `activations` is (T, H)."""
+    activations = np.asarray(activations, dtype=float)
     rows = [{"unit": f"unit {u}", "rank": rank, "key": key(t + 1, pieces[t]), "step": t + 1,
              "piece": show_piece(pieces[t]), "value": float(activations[t, u])}
             for rank, u in enumerate(units) for t in range(len(pieces))]

@@ -1,7 +1,7 @@
 """The sentence a page starts with: an everyday one for translation models, a typical input for toys."""
 from __future__ import annotations
 
-from seq2seq.catalog import ModelInfo
+from seq2seq.service import ModelInfo
 
 EVERYDAY = {
     "en": "I am very happy to see you.",

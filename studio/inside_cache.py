@@ -10,50 +10,41 @@ from pathlib import Path
 
 import streamlit as st
 
-from seq2seq.analysis.bottleneck import scores_by_length
-from seq2seq.analysis.counterfactual import Counterfactual, counterfactual
-from seq2seq.analysis.neighbours import StateIndex
-from seq2seq.analysis.projection import Projection, cached_spaces, fit_spaces
-from seq2seq.analysis.states import StateSample, collect_states, reference_sample
-from seq2seq.data.pairs import Pair
+from seq2seq import service
 from studio import charts_inside
 from studio.sidebar import cached_translator
 
-Reference = tuple[StateSample, dict[str, Projection]]
 CHARTS = {"trajectory": charts_inside.trajectory_chart, "kl": charts_inside.kl_chart,
           "units": charts_inside.unit_heatmap, "lengths": charts_inside.length_chart}
 
 
 @st.cache_resource(max_entries=8, show_spinner="Running the model over a sample of its training data "
                                                "(once per model, then kept on disk)…")
-def training_reference(path: str, version: float) -> Reference:
+def training_reference(path: str, version: float) -> service.Reference:
     """Sample and projections from the training data; UserError when the data is not on this machine."""
-    sample = reference_sample(cached_translator(path, version), Path(path))
-    return sample, cached_spaces(sample, Path(path))
+    return service.training_reference(cached_translator(path, version), Path(path))
 
 
 @st.cache_data(max_entries=50, show_spinner=False)
-def typed_reference(path: str, version: float, pairs: tuple[tuple[str, str], ...]) -> Reference:
+def typed_reference(path: str, version: float, pairs: tuple[tuple[str, str], ...]) -> service.Reference:
     """Fallback without training data: projections fitted on the user's own sentences."""
-    sample = collect_states(cached_translator(path, version), [Pair(s, t) for s, t in pairs], "typed")
-    return sample, fit_spaces(sample)
+    return service.typed_reference(cached_translator(path, version), list(pairs))
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def state_index(path: str, version: float, family: str, metric: str) -> StateIndex:
-    sample, _ = training_reference(path, version)
-    return StateIndex(sample.families[family].states, metric)
+def state_index(path: str, version: float, family: str, metric: str) -> service.StateIndex:
+    return service.state_index(training_reference(path, version), family, metric)
 
 
 @st.cache_data(max_entries=100, show_spinner=False)
-def swapped(path: str, version: float, original: str, output_ids: tuple[int, ...], text: str) -> Counterfactual:
-    return counterfactual(cached_translator(path, version), original, list(output_ids), text)
+def swapped(path: str, version: float, original: str, output_ids: tuple[int, ...], text: str) -> service.Counterfactual:
+    return service.counterfactual(cached_translator(path, version), original, list(output_ids), text)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def length_scores(path: str, version: float, toy: bool) -> dict:
     """Greedy scores by source length (a minute or more the first time for a real model, then from disk)."""
-    return scores_by_length(cached_translator(path, version), Path(path), toy)
+    return service.length_scores(cached_translator(path, version), Path(path), toy)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from seq2seq.config import DecodeConfig
-from seq2seq.data.tokenizer import UNK_ID
+from seq2seq.service import UNK_ID
 from studio import charts, query
 from studio.examples import example_sentence
 from studio.sidebar import Selection
@@ -54,7 +54,7 @@ def big_text(text: str) -> None:
 
 def truncation_warning(timed: Timed, selection: Selection) -> None:
     if timed.trace.truncated:
-        limit = selection.translator.model.config.max_src_len
+        limit = selection.summary.config.max_src_len
         st.warning(f"This sentence is longer than the model reads ({limit} pieces): only its beginning was "
                    "translated. Split it into shorter sentences.")
 

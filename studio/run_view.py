@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from seq2seq.errors import UserError
-from seq2seq.training import runs
-from seq2seq.training.events import Event, continued, latest, merge
+from seq2seq.service import runs
+from seq2seq.service.runs import Event, continued, latest, merge
 from studio import charts_training as charts
 from studio.query import put
 from studio.sidebar import remember

@@ -4,7 +4,7 @@ from __future__ import annotations
 import string
 import unicodedata
 
-from seq2seq.data.tokenizer import clean_text
+from seq2seq.service import clean_text
 
 # CommonMark lets a backslash escape any ASCII punctuation; escaping all of it also disarms
 # Streamlit's own syntax (:red[...], :emoji:, $math$) and raw HTML such as <script>.

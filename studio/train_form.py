@@ -13,12 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from seq2seq.config import ATTENTIONS, CELLS
-from seq2seq.data.corpora import CORPORA, available_corpora
-from seq2seq.data.toy import TASKS
-from seq2seq.data.upload import MAX_UPLOAD_BYTES, validate_tsv
 from seq2seq.errors import UserError
-from seq2seq.training.presets import get_preset
-from seq2seq.training.runs import MAX_THREADS
+from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset, validate_tsv
 from studio.text import escape_markdown
 
 PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import app_server, load
-from seq2seq import catalog as service
+from seq2seq.service import models as service
 from studio.sidebar import cached_translator
 from studio.text import escape_markdown
 

@@ -1,0 +1,85 @@
+"""Models: which checkpoints exist, loading one, a plain summary of its settings, its twin, and the
+Models page's table, test sets, evaluations and zips."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import torch
+
+from seq2seq import catalog
+from seq2seq.analysis import bottleneck, reports
+from seq2seq.analysis.reports import Evaluation, checkpoint_zip, side_by_side
+from seq2seq.catalog import DEFAULT_MODEL, ModelInfo
+from seq2seq.checkpoint import load_checkpoint
+from seq2seq.config import DecodeConfig, ModelConfig, TrainConfig
+from seq2seq.decoding.translator import Translator
+
+__all__ = ["DEFAULT_MODEL", "Evaluation", "ModelInfo", "ModelSummary", "attention_of", "checkpoint_zip",
+           "evaluate", "find_model", "find_twin", "list_models", "load_translator", "models_table",
+           "one_thread", "side_by_side", "summary", "test_set"]
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """What the app shows about a loaded model, without reaching into it."""
+    config: ModelConfig  # architecture and length limits
+    train: TrainConfig  # the data and recipe it was trained with
+    src_kind: str  # "char" or "sentencepiece"
+    tgt_kind: str
+
+    @property
+    def has_attention(self) -> bool:
+        return self.config.attention != "none"
+
+
+# The catalogue is looked up when called, not bound at import, so a test may point it elsewhere.
+def list_models(root: Path | None = None) -> list[ModelInfo]:
+    return catalog.list_models() if root is None else catalog.list_models(root)
+
+
+def find_model(name: str) -> ModelInfo:
+    """Resolve a name from a link or a form; UserError for one that is not listed."""
+    return catalog.find_model(name)
+
+
+def load_translator(path: Path) -> Translator:
+    return Translator(load_checkpoint(path))
+
+
+def summary(translator: Translator) -> ModelSummary:
+    return ModelSummary(translator.model.config, translator.bundle.train_config, translator.src.kind,
+                        translator.tgt.kind)
+
+
+def attention_of(info: ModelInfo) -> str:
+    """The checkpoint's attention ("none" without), read from its config without loading it."""
+    return bottleneck.attention_of(info)
+
+
+def find_twin(info: ModelInfo) -> ModelInfo | None:
+    """A listed model on the same data with attention switched the other way."""
+    return bottleneck.find_twin(info, list_models())
+
+
+def models_table(models: list[ModelInfo]) -> pd.DataFrame:
+    return reports.models_table(models)
+
+
+def test_set(info: ModelInfo, limit: int = 0) -> tuple[list[str], list[list[str]]]:
+    return reports.test_set(info, limit)
+
+
+def evaluate(translator: Translator, decode: DecodeConfig, sources: list[str], refs: list[list[str]], toy: bool,
+             progress: Callable[[float], None] | None = None) -> Evaluation:
+    """Translate `sources` with these settings and score them against `refs`, whole set and per sentence."""
+    return reports.evaluate_sentences(lambda texts: translator.translate(texts, decode), sources, refs, toy,
+                                      progress)
+
+
+def one_thread() -> None:
+    """Interactive inference on one sentence gains nothing from intra-op threads; sessions then each get
+    a core instead of fighting over spinning thread pools."""
+    torch.set_num_threads(1)

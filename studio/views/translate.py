@@ -1,0 +1,89 @@
+"""The Translate page: subword pieces, attention heatmap, n-best list, strategies side by side, and a
+typed reference fed by teacher forcing. Decoding settings come from the sidebar; the sentences and
+the reference live in the URL."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from studio import charts, charts_search, query, render, traces
+from studio.sidebar import Selection
+from studio.views import start
+
+
+def show() -> None:
+    selection = start("Translate")
+    st.title("Translate")
+    if selection is None:
+        return
+    lines = render.usable_lines(render.text_box(selection, "Sentences, one per line"))
+    if not lines:
+        return
+    with st.spinner("Translating…"):
+        results = [traces.trace(selection, line) for line in lines]
+    chosen = overview(lines, results) if len(lines) > 1 else 0
+    inspect(selection, results[chosen])
+    with st.expander("Greedy vs beam vs sampling, side by side", expanded=True):
+        strategies(selection, lines[chosen])
+    with st.expander("Type a reference translation: teacher forcing vs the model's own choices", expanded=True):
+        reference(selection, lines[chosen], results[chosen])
+
+
+def overview(lines: list[str], results: list[traces.Timed]) -> int:
+    """With several sentences: a table of all translations and a choice of which one to inspect."""
+    st.dataframe(pd.DataFrame({"source": lines, "translation": [r.trace.translation for r in results],
+                               "ms": [round(r.ms) for r in results]}), hide_index=True)
+    return st.selectbox("Sentence to inspect", range(len(lines)), format_func=lambda i: lines[i][:80])
+
+
+def nbest(timed: traces.Timed) -> None:
+    if len(timed.trace.nbest) > 1:
+        st.markdown("**n-best list** (score = log p / length penalty)")
+        st.dataframe(pd.DataFrame({"translation": [h.translation for h in timed.trace.nbest],
+                                   "score": [h.score for h in timed.trace.nbest],
+                                   "log p": [h.logprob for h in timed.trace.nbest]}), hide_index=True)
+
+
+def inspect(selection: Selection, timed: traces.Timed) -> None:
+    render.translation(timed, selection, selection.decode)
+    nbest(timed)
+    st.markdown("**Source pieces** the model reads (hover for ids)")
+    render.chart(charts.source_chips(timed.trace))
+    heatmap = charts.attention_heatmap(timed.trace)
+    st.markdown("**Attention**: which source pieces each output piece looked at")
+    if heatmap is None:
+        st.info("This model has no attention: the decoder sees the source only through one fixed vector.")
+    render.chart(heatmap)
+
+
+def strategies(selection: Selection, line: str) -> None:
+    """The same sentence decoded three ways with the sidebar's knobs; colour = log p of each piece."""
+    decode = selection.decode
+    configs = {"greedy": dataclasses.replace(decode, strategy="greedy", n_best=1),
+               "beam": dataclasses.replace(decode, strategy="beam", n_best=1),
+               "sampling": dataclasses.replace(decode, strategy="sample", n_best=1)}
+    results = {name: traces.trace(selection, line, config) for name, config in configs.items()}
+    render.chart(charts_search.strategies_chart({name: r.trace for name, r in results.items()}))
+    st.dataframe(pd.DataFrame({"strategy": [render.decode_label(c) for c in configs.values()],
+                               "translation": [r.trace.translation for r in results.values()],
+                               "log p(output)": [r.trace.logprob for r in results.values()],
+                               "ms": [round(r.ms) for r in results.values()]}), hide_index=True)
+
+
+def reference(selection: Selection, line: str, own: traces.Timed) -> None:
+    """Exposure bias: teacher forcing feeds the reference; the model's own pick is shown next to it."""
+    ref = st.text_input("Reference translation", key=query.widget_key("ref", ""), on_change=query.keep,
+                        args=("ref",), max_chars=render.MAX_CHARS, placeholder="Type the translation you expect")
+    if not ref.strip():
+        st.caption("Type a reference: each of its pieces gets the probability the model gives it when fed "
+                   "the reference so far (teacher forcing), next to what the model would have chosen itself.")
+        return
+    forced = traces.teacher_forced(selection, line, ref).trace
+    frame = charts_search.exposure_frame(forced)
+    render.chart(charts_search.exposure_chart(forced), stretch=True)
+    disagree = int((~frame["agrees"]).sum())
+    st.caption(f"The model would have chosen another piece at {disagree} of {len(frame)} steps. "
+               f"log p(reference) = {forced.logprob:.2f}; log p(model's own output) = {own.trace.logprob:.2f}.")
+    st.dataframe(frame.drop(columns=["position"]), hide_index=True)
