@@ -132,7 +132,7 @@ def load_checkpoint(directory: Path | str) -> Bundle:
     model = build_model(model_config)
     load_weights(model, directory / WEIGHTS)
     model.eval()
-    metrics = _read_metrics(directory / "metrics.json")
+    metrics = read_metrics(directory / "metrics.json")
     return Bundle(model, src_tok, tgt_tok, train_config, metrics, directory)
 
 
@@ -147,7 +147,7 @@ def _check_vocab(tokenizer: Tokenizer, expected: int, side: str) -> None:
         raise UserError(f"{side} tokenizer has {tokenizer.vocab_size} pieces but the config says {expected}")
 
 
-def _read_metrics(path: Path) -> dict[str, Any]:
+def read_metrics(path: Path) -> dict[str, Any]:
     try:
         metrics = json.loads(path.read_text(encoding="utf-8"))
         return metrics if isinstance(metrics, dict) else {}

@@ -5,7 +5,6 @@ from typing import Any, Callable
 
 from sacrebleu.metrics import BLEU, CHRF
 
-from seq2seq.config import DecodeConfig
 
 
 def _ref_streams(references: list[list[str]]) -> list[list[str]]:
@@ -45,9 +44,3 @@ def evaluate(translate: Callable[[list[str]], list[str]], sources: list[str], re
         scores.update(bleu_chrf(hypotheses, references))
     scores["hypotheses"] = hypotheses
     return scores
-
-
-def decode_label(decode: DecodeConfig) -> str:
-    if decode.strategy == "beam":
-        return f"beam {decode.beam_size}, length penalty {decode.length_penalty}"
-    return decode.strategy

@@ -145,7 +145,7 @@ def test_evaluate_a_translation_model_reports_bleu_and_chrf_with_signatures(caps
     result = json.loads(out)
     assert code == 0 and result["bleu"] == 100.0 and result["chrf"] == 100.0
     assert result["bleu_signature"].startswith("nrefs:1|") and "tok:13a" in result["bleu_signature"]
-    assert result["chrf_signature"].startswith("nrefs:1|") and result["decoding"].startswith("beam 3")
+    assert result["chrf_signature"].startswith("nrefs:1|") and result["decoding"].startswith("beam search (size 3,")
 
 
 def test_evaluate_refuses_misaligned_files(capsys, monkeypatch, tmp_path):

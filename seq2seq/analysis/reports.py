@@ -17,7 +17,7 @@ from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
 from seq2seq.config import train_config_from_dict
 from seq2seq.data.splits import load_split
 from seq2seq.evaluate import bleu_chrf, exact_match, sentence_bleu
-from seq2seq.training.trainer import unique_with_refs
+from seq2seq.data.pairs import unique_with_refs
 
 # Run bookkeeping and the optimizer state are not part of the model a user downloads.
 NOT_ZIPPED = {TRAINER_STATE, "status.json", "log.txt", "events.jsonl", "data.tsv", ".lock"}

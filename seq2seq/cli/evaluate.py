@@ -9,8 +9,8 @@ from seq2seq.data.pairs import read_lines
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
-from seq2seq.evaluate import bleu_chrf, decode_label, evaluate
-from seq2seq.training.trainer import unique_with_refs
+from seq2seq.evaluate import bleu_chrf, evaluate
+from seq2seq.data.pairs import unique_with_refs
 
 
 def evaluate_command(args: argparse.Namespace, translator: Translator, decode: DecodeConfig) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def evaluate_command(args: argparse.Namespace, translator: Translator, decode: D
     toy = translator.bundle.train_config.data.startswith("toy:")
     scores = evaluate(lambda texts: translator.translate(texts, decode), sources, refs, toy=toy)
     hypotheses = scores.pop("hypotheses")
-    result = {"checkpoint": str(args.checkpoint), "data": label, "decoding": decode_label(decode), **scores}
+    result = {"checkpoint": str(args.checkpoint), "data": label, "decoding": decode.describe(), **scores}
     if args.tokenized and not toy:
         result["tokenized"] = _tokenized_bleu(hypotheses, refs, translator.bundle.train_config.tgt_lang)
     return result

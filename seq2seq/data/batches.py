@@ -14,8 +14,9 @@ from seq2seq.errors import UserError
 
 @dataclass
 class Example:
-    src: list[int]  # with EOS
+    src: list[int]  # with EOS when the model reads one (ModelConfig.source_eos)
     tgt: list[int]  # without BOS/EOS
+    links: list[tuple[int, int]] | None = None  # (target step, source position): guided-alignment targets
 
 
 class Batch(NamedTuple):
@@ -24,6 +25,7 @@ class Batch(NamedTuple):
     tgt_in: torch.Tensor  # (B, T_tgt) BOS y_1 ... y_n
     tgt_out: torch.Tensor  # (B, T_tgt) y_1 ... y_n EOS
     n_tokens: int  # real target tokens (EOS included)
+    guide: torch.Tensor | None = None  # (B, T_tgt, T_src) target attention per step, rows sum to 1 or 0
 
 
 class Step(NamedTuple):
@@ -43,12 +45,14 @@ def pad_batch(sequences: list[list[int]], device=None) -> tuple[torch.Tensor, to
     return batch.to(device), lengths.to(device)
 
 
-def encode_pairs(pairs: list[Pair], src_tok: Tokenizer, tgt_tok: Tokenizer, max_len: int) -> list[Example]:
+def encode_pairs(pairs: list[Pair], src_tok: Tokenizer, tgt_tok: Tokenizer, max_len: int,
+                 source_eos: bool = True) -> list[Example]:
     examples = []
+    end = [EOS_ID] if source_eos else []
     for pair in pairs:
         src, tgt = src_tok.encode(pair.source), tgt_tok.encode(pair.target)
         if 0 < len(src) < max_len and 0 < len(tgt) < max_len:
-            examples.append(Example(src + [EOS_ID], tgt))
+            examples.append(Example(src + end, tgt))
     if not examples:
         raise UserError(f"no training pair is shorter than max_len={max_len} pieces")
     return examples
@@ -99,4 +103,15 @@ def collate(examples: list[Example], device=None) -> Batch:
     src, lengths = pad_batch([e.src for e in examples], device)
     tgt_in, _ = pad_batch([[BOS_ID] + e.tgt for e in examples], device)
     tgt_out, _ = pad_batch([e.tgt + [EOS_ID] for e in examples], device)
-    return Batch(src, lengths, tgt_in, tgt_out, sum(target_tokens(e) for e in examples))
+    guide = _guide(examples, tgt_out.shape[1], src.shape[1], device) if examples[0].links is not None else None
+    return Batch(src, lengths, tgt_in, tgt_out, sum(target_tokens(e) for e in examples), guide)
+
+
+def _guide(examples: list[Example], steps: int, positions: int, device) -> torch.Tensor:
+    """Each step's linked source positions share its target attention equally; unlinked steps get none."""
+    guide = torch.zeros(len(examples), steps, positions)
+    for row, example in enumerate(examples):
+        for step, position in example.links:
+            guide[row, step, position] = 1.0
+    guide /= guide.sum(-1, keepdim=True).clamp_min(1.0)
+    return guide.to(device)

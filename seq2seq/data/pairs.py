@@ -197,3 +197,11 @@ def split_given(train: Sequence[Pair], valid: Sequence[Pair], test: Sequence[Pai
         test_refs=[[p.target] for p in test],
         valid_refs=[[p.target] for p in valid],
     )
+
+
+def unique_with_refs(pairs: Sequence[Pair], refs: Sequence[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Distinct sources in order, each with all its references (for BLEU / exact match)."""
+    seen: dict[str, list[str]] = {}
+    for i, pair in enumerate(pairs):
+        seen.setdefault(pair.source, refs[i] if i < len(refs) else [pair.target])
+    return list(seen), list(seen.values())

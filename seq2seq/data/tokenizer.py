@@ -12,6 +12,8 @@ from typing import Iterable, Protocol
 
 import sentencepiece as spm
 
+from seq2seq.config import TokenizerConfig
+from seq2seq.data.pairs import Split
 from seq2seq.errors import UserError
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
@@ -138,3 +140,16 @@ def load_tokenizer(path: Path) -> Tokenizer:
 
 def tokenizer_filename(tokenizer: Tokenizer, side: str) -> str:
     return f"{side}.vocab.json" if tokenizer.kind == "char" else f"{side}.model"
+
+
+def build_tokenizers(tok: TokenizerConfig, split: Split) -> tuple[Tokenizer, Tokenizer]:
+    """Source and target tokenizers learnt from the training part of `split`."""
+    sources = [p.source for p in split.train]
+    targets = [p.target for p in split.train]
+    if tok.kind == "char":
+        return (train_char(sources + targets),) * 2 if tok.joint else (train_char(sources), train_char(targets))
+    if tok.joint:
+        shared = train_sentencepiece(sources + targets, tok.vocab_size, tok.model_type)
+        return shared, shared
+    return (train_sentencepiece(sources, tok.vocab_size, tok.model_type),
+            train_sentencepiece(targets, tok.vocab_size, tok.model_type))

@@ -28,10 +28,13 @@ class Translator:
         self.tgt = bundle.tgt_tokenizer
 
     def source_ids(self, text: str) -> tuple[list[int], bool]:
-        """Pieces of the source plus EOS, truncated to the model's limit (flag says so)."""
-        ids = self.src.encode(text)
-        limit = self.model.config.max_src_len - 1
-        return ids[:limit] + [EOS_ID], len(ids) > limit
+        """Pieces of the source (plus EOS if the model reads one), truncated to the model's limit (flag says so)."""
+        return self.source_from_ids(self.src.encode(text))
+
+    def source_from_ids(self, ids: list[int]) -> tuple[list[int], bool]:
+        end = [EOS_ID] if self.model.config.source_eos else []
+        limit = self.model.config.max_src_len - len(end)
+        return ids[:limit] + end, len(ids) > limit
 
     def target_ids(self, text: str) -> list[int]:
         return self.tgt.encode(text)[: self.model.config.max_tgt_len]

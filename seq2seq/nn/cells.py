@@ -35,7 +35,7 @@ def lstm_gates(cell: nn.LSTMCell, x: torch.Tensor, h: torch.Tensor) -> dict[str,
 
 
 def rnn_preactivation(cell: nn.RNNCell, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
-    """a = W_eh x + W_hh h + b_h, so that h' = tanh(a)."""
+    """a = W_eh x + W_hh h + b_h, so that h' = tanh(a) (or relu(a), as the cell's nonlinearity says)."""
     gi, gh = _affine(cell, x, h)
     return {"preactivation": gi + gh}
 

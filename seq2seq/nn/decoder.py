@@ -4,8 +4,11 @@ Per step t (Luong et al. 2015 flow, with Bahdanau's additive score as one option
   x_t = [E y_{t-1}; h~_{t-1}]      (input feeding, attention models only)
   s_t = cell(x_t, s_{t-1})
   a_t = softmax(score(s_t, keys)); c_t = Σ_j a_tj h_j
-  h~_t = tanh(W_c [s_t; c_t])      (h~_t = s_t without attention: the fixed-length vector)
-  p(y_t) = softmax(W_out h~_t)
+  h~_t = tanh(W_c [s_t; c_t])      (h~_t = s_t without attention)
+  p(y_t) = softmax(W_out h~_t + b_out)   (without attention: y = softmax(W_hy s_t + b_y))
+
+Without attention the source reaches the decoder only through its first state s_0, computed by the
+bridge from the encoder's final states: the fixed-length vector.
 """
 from __future__ import annotations
 
@@ -50,8 +53,9 @@ class Decoder(nn.Module):
         self.feeds_input = self.uses_attention and config.input_feeding
         self.embedding = nn.Embedding(config.tgt_vocab_size, config.emb_dim, padding_idx=PAD_ID)
         first_in = config.emb_dim + (config.out_dim if self.feeds_input else 0)
+        extra = {"nonlinearity": config.nonlinearity} if config.cell == "rnn" else {}
         self.cells = nn.ModuleList(
-            CELL_CLASSES[config.cell](first_in if i == 0 else config.dec_hidden, config.dec_hidden)
+            CELL_CLASSES[config.cell](first_in if i == 0 else config.dec_hidden, config.dec_hidden, **extra)
             for i in range(config.dec_layers)
         )
         if self.uses_attention:

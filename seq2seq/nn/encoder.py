@@ -1,7 +1,7 @@
 """Encoder: embedding -> (bi)directional RNN over the packed source.
 
-With cell "rnn" each direction computes exactly h_i = tanh(W_eh x_i + W_hh h_{i-1} + b_h)
-(torch splits b_h into bias_ih + bias_hh; their sum is b_h).
+With cell "rnn" each direction computes exactly h_i = tanh(W_eh x_i + W_hh h_{i-1} + b_h), or ReLU in
+place of tanh with nonlinearity "relu" (torch splits b_h into bias_ih + bias_hh; their sum is b_h).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Encoder(nn.Module):
         super().__init__()
         self.config = config
         self.embedding = nn.Embedding(config.src_vocab_size, config.emb_dim, padding_idx=PAD_ID)
-        extra = {"nonlinearity": "tanh"} if config.cell == "rnn" else {}
+        extra = {"nonlinearity": config.nonlinearity} if config.cell == "rnn" else {}
         self.rnn = RNN_CLASSES[config.cell](
             config.emb_dim, config.enc_hidden, num_layers=config.enc_layers, batch_first=True,
             bidirectional=config.bidirectional,

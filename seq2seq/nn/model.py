@@ -62,13 +62,14 @@ class Seq2Seq(nn.Module):
         feed = hidden.new_zeros(src.size(0), self.config.out_dim) if self.decoder.feeds_input else None
         return encoded, memory, DecoderState(hidden, cell, feed)
 
-    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook=None) -> torch.Tensor:
-        """Training's forward pass: encode, then the teacher-forced unroll -> logits (B, T_tgt, V)."""
+    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook=None, return_attention: bool = False):
+        """Training's forward pass: encode, then the teacher-forced unroll -> logits (B, T_tgt, V)
+        (and the attention weights (B, T_tgt, T_src) with `return_attention`)."""
         _, memory, state = self.encode(src, lengths)
-        return self.unroll(tgt_in, state, memory, teacher_forcing, hook)
+        return self.unroll(tgt_in, state, memory, teacher_forcing, hook, return_attention)
 
-    def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0,
-               hook=None) -> torch.Tensor:
+    def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0, hook=None,
+               return_attention: bool = False):
         """The one teacher-forced unroll of `Decoder.step` that training, scoring, forced traces and state
         samples share. tgt_in (B, T_tgt) starts with BOS -> logits (B, T_tgt, V).
 
@@ -76,10 +77,11 @@ class Seq2Seq(nn.Module):
         probability (scheduled sampling). `hook(t, inputs, logits, state, memory, details)` sees every step.
         """
         per_step = hook is not None or teacher_forcing < 1.0
-        outputs, inputs = [], tgt_in[:, 0]
+        outputs, attention, inputs = [], [], tgt_in[:, 0]
         for t in range(tgt_in.size(1)):
             details = {} if hook is not None else None
-            out, state, _ = self.decoder.advance(inputs, state, memory, details)
+            out, state, weights = self.decoder.advance(inputs, state, memory, details)
+            attention.append(weights)
             if per_step:
                 out = self.decoder.project(out)  # (B, V)
                 if hook is not None:
@@ -89,7 +91,10 @@ class Seq2Seq(nn.Module):
                 inputs = self._next_inputs(tgt_in[:, t + 1], out, teacher_forcing)
         stacked = torch.stack(outputs, dim=1)
         # One output projection over all steps is much faster than one per step.
-        return stacked if per_step else self.decoder.project(stacked)  # (B, T_tgt, V)
+        logits = stacked if per_step else self.decoder.project(stacked)  # (B, T_tgt, V)
+        if not return_attention:
+            return logits
+        return logits, (torch.stack(attention, dim=1) if self.decoder.uses_attention else None)  # (B, T_tgt, T_src)
 
     @staticmethod
     def _next_inputs(gold: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from seq2seq.data.download import file_sha256
 from seq2seq.data.pairs import Split
 
 LIBRARIES = ("torch", "sentencepiece", "sacrebleu", "safetensors", "numpy")
@@ -64,14 +65,6 @@ def split_sha256(split: Split) -> str:
         for pair in part:
             digest.update(f"{pair.source}\t{pair.target}\n".encode("utf-8"))
         digest.update(b"\0")  # the same pairs cut into different parts must differ
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 

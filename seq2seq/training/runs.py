@@ -53,7 +53,7 @@ class RunStatus:
     pid: int | None
     started: float | None
     ended: float | None
-    reason: str  # the trainer's stop reason (max_steps, time_budget, early_stop, finished, stopped)
+    reason: str  # the trainer's stop reason (target_reached, patience, max_steps, time_budget, finished, stopped)
     error: str  # why a failed run failed
     log_tail: str
     has_checkpoint: bool

@@ -1,0 +1,129 @@
+"""Attention read as word alignment: links from a forced decoding, and the Alignment Error Rate.
+
+The model is made to read a given French sentence (teacher forcing) and each step's attention over
+the English pieces is kept. Pieces are mapped to the whitespace-separated words they came from (each
+word is tokenized on its own, so a piece never spans two words); the weight between French word j
+and English word i is the attention of j's pieces on i's pieces, summed over i's pieces and averaged
+over j's pieces. The source end symbol </s> is left out. Each French word is linked to the English
+word it weighs most (optionally only when that weight reaches `min_weight`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seq2seq.decoding.forced import teacher_forced
+from seq2seq.decoding.translator import Translator
+
+SEPARATOR = "|||"
+# Sentences forced through the model at once: padding stays small for sentences of similar length.
+BATCH = 32
+
+Link = tuple[int, int]  # (English word index, French word index), both 0-based
+
+
+@dataclass(frozen=True)
+class WordPieces:
+    ids: list[int]
+    word_of_piece: list[int]  # word index of each piece
+
+
+def parse_line(line: str) -> tuple[list[str], list[str]] | None:
+    """`english words ||| french words` -> the two word lists, or None when the line is not that."""
+    if line.count(SEPARATOR) != 1:
+        return None
+    english, french = (side.split() for side in line.split(SEPARATOR))
+    return (english, french) if english and french else None
+
+
+def word_pieces(encode, words: list[str]) -> WordPieces:
+    """Tokenize word by word, remembering which word every piece belongs to."""
+    ids, owners = [], []
+    for index, word in enumerate(words):
+        pieces = encode(word)
+        ids += pieces
+        owners += [index] * len(pieces)
+    return WordPieces(ids, owners)
+
+
+def piece_attention(translator: Translator, sources: list[WordPieces], targets: list[WordPieces]) -> list[np.ndarray]:
+    """Per sentence pair, attention (target pieces, source pieces without </s>) of the forced decoding."""
+    model = translator.model
+    src_ids = [translator.source_from_ids(s.ids)[0] for s in sources]
+    tgt_ids = [t.ids[: model.config.max_tgt_len] for t in targets]
+    real = [len(ids) - int(model.config.source_eos) for ids in src_ids]  # source pieces without </s>
+    rows: list[torch.Tensor] = []
+    with torch.inference_mode():
+        teacher_forced(model, src_ids, tgt_ids,
+                       hook=lambda t, inputs, logits, state, memory, details: rows.append(details["weights"].float()))
+    weights = torch.stack(rows, dim=1).numpy()  # (B, T_tgt + 1, T_src)
+    return [weights[b, : len(tgt), : n_src] for b, (n_src, tgt) in enumerate(zip(real, tgt_ids))]
+
+
+def word_matrix(attention: np.ndarray, source: WordPieces, target: WordPieces) -> np.ndarray:
+    """(target pieces, source pieces) -> (French words, English words): sum over source pieces of a word,
+    mean over target pieces of a word. Pieces cut off by the model's length limits count for nothing."""
+    n_tgt, n_src = attention.shape
+    src_words, tgt_words = max(source.word_of_piece) + 1, max(target.word_of_piece) + 1
+    by_src = np.zeros((n_tgt, src_words))
+    np.add.at(by_src.T, np.array(source.word_of_piece[:n_src]), attention.T)
+    matrix = np.zeros((tgt_words, src_words))
+    counts = np.zeros(tgt_words)
+    np.add.at(matrix, np.array(target.word_of_piece[:n_tgt]), by_src)
+    np.add.at(counts, np.array(target.word_of_piece[:n_tgt]), 1)
+    return matrix / np.maximum(counts, 1)[:, None]
+
+
+def links_from_matrix(matrix: np.ndarray, min_weight: float = 0.0) -> list[Link]:
+    best = matrix.argmax(axis=1)
+    return sorted((int(i), j) for j, i in enumerate(best) if matrix[j, i] > 0 and matrix[j, i] >= min_weight)
+
+
+def align(translator: Translator, pairs: list[tuple[list[str], list[str]]], min_weight: float = 0.0) -> list[list[Link]]:
+    """Links for each (English words, French words) pair, in order."""
+    links: list[list[Link]] = []
+    for start in range(0, len(pairs), BATCH):
+        chunk = pairs[start:start + BATCH]
+        sources = [word_pieces(translator.src.encode, en) for en, _ in chunk]
+        targets = [word_pieces(translator.tgt.encode, fr) for _, fr in chunk]
+        for attention, source, target in zip(piece_attention(translator, sources, targets), sources, targets):
+            links.append(links_from_matrix(word_matrix(attention, source, target), min_weight))
+    return links
+
+
+def diagonal_links(english: list[str], french: list[str]) -> list[Link]:
+    """The baseline: French word j linked to English word round(j·|en|/|fr|)."""
+    return sorted((min(len(english) - 1, round(j * len(english) / len(french))), j) for j in range(len(french)))
+
+
+def pharaoh(links: list[Link]) -> str:
+    return " ".join(f"{i}-{j}" for i, j in links)
+
+
+def alignment_error_rate(predicted: list[list[Link]], sure: list[set[Link]], possible: list[set[Link]]) -> float:
+    """AER (Och & Ney 2000) over a corpus, in % : 100 · (1 − (|A∩S| + |A∩P|) / (|A| + |S|)); S ⊆ P."""
+    hits_sure = hits_possible = size_a = size_s = 0
+    for links, s, p in zip(predicted, sure, possible):
+        a = set(links)
+        hits_sure += len(a & s)
+        hits_possible += len(a & (p | s))
+        size_a += len(a)
+        size_s += len(s)
+    return 100.0 * (1.0 - (hits_sure + hits_possible) / max(1, size_a + size_s))
+
+
+def read_gold(lines: list[str], sentences: int) -> tuple[list[set[Link]], list[set[Link]]]:
+    """NAACL-2003 `.wa` lines `SENT EN FR S|P` (1-based) -> sure and possible links per sentence, 0-based."""
+    sure: list[set[Link]] = [set() for _ in range(sentences)]
+    possible: list[set[Link]] = [set() for _ in range(sentences)]
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        sent, en, fr = (int(x) - 1 for x in fields[:3])
+        kind = fields[3] if len(fields) > 3 else "S"
+        (sure if kind == "S" else possible)[sent].add((en, fr))
+        possible[sent].add((en, fr))
+    return sure, possible

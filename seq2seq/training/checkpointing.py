@@ -1,0 +1,83 @@
+"""What a training run keeps on disk: the best checkpoint, the trainer state to resume from, the best
+few snapshots to average, and metrics.json (see seq2seq.checkpoint for the atomic writes)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seq2seq import checkpoint as ckpt
+from seq2seq.nn.model import Seq2Seq
+
+SNAPSHOTS = "snapshots"
+
+
+def save_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer,
+                       progress: dict[str, Any]) -> None:
+    tensors = {f"model.{k}": v for k, v in ckpt.model_tensors(model).items()}
+    tensors.update(_optimizer_tensors(optimizer))
+    metadata = {"progress": json.dumps(progress), "optimizer": json.dumps(optimizer.state_dict()["param_groups"])}
+    ckpt.save_tensors(out_dir / ckpt.TRAINER_STATE, tensors, metadata)
+
+
+def restore_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """Load the latest weights and Adam state into model and optimizer; returns the saved progress."""
+    path = out_dir / ckpt.TRAINER_STATE
+    metadata = ckpt.load_weights(model, path, prefix="model.")
+    tensors, _ = ckpt.read_tensors(path)
+    optimizer.load_state_dict(_optimizer_from_tensors(tensors, json.loads(metadata["optimizer"])))
+    return json.loads(metadata["progress"])
+
+
+def write_metrics(out_dir: Path, metrics: dict[str, Any]) -> None:
+    ckpt.write_text(out_dir / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
+
+
+def update_metrics(out_dir: Path, **fields: Any) -> dict[str, Any]:
+    metrics = ckpt.read_metrics(out_dir / "metrics.json")
+    metrics.update(fields)
+    write_metrics(out_dir, metrics)
+    return metrics
+
+
+def keep_snapshot(out_dir: Path, model: Seq2Seq, kept: list[list[float]], step: int, score: float,
+                  limit: int) -> list[list[float]]:
+    """Keep the weights of the `limit` best validations (as [score, step]) in out_dir/snapshots."""
+    if limit <= 1 or (len(kept) >= limit and score <= min(s for s, _ in kept)):
+        return kept
+    folder = out_dir / SNAPSHOTS
+    ckpt.save_tensors(folder / f"step-{step}.safetensors", ckpt.model_tensors(model))
+    kept = sorted(kept + [[score, step]], reverse=True)
+    for _, dropped in kept[limit:]:
+        (folder / f"step-{int(dropped)}.safetensors").unlink(missing_ok=True)
+    return kept[:limit]
+
+
+def average_snapshots(out_dir: Path, kept: list[list[float]], model: Seq2Seq) -> None:
+    """Load into `model` the mean of the kept snapshots' weights."""
+    total: dict[str, torch.Tensor] = {}
+    for _, step in kept:
+        tensors, _ = ckpt.read_tensors(out_dir / SNAPSHOTS / f"step-{int(step)}.safetensors")
+        for name, value in tensors.items():
+            total[name] = total.get(name, 0) + value.double()
+    state = {name: (value / len(kept)).to(model.state_dict()[name].dtype) for name, value in total.items()}
+    model.load_state_dict(state, strict=not model.config.tie_embeddings)
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
+    tensors = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        for name, value in state.items():
+            tensors[f"optim.{index}.{name}"] = torch.as_tensor(value).float().reshape(-1) if name == "step" else value
+    return tensors
+
+
+def _optimizer_from_tensors(tensors: dict[str, torch.Tensor], groups: list[dict[str, Any]]) -> dict[str, Any]:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value.reshape(()) if name == "step" else value
+    return {"state": state, "param_groups": groups}
