@@ -1,19 +1,27 @@
 """The app as a local server, for the browser tests and the benchmarks: `streamlit run app.py` on a
 free port with the repository's .streamlit/config.toml as it ships (headless, bound to localhost,
-no usage pings, no file watcher), and the Debian chromium that drives it through Playwright.
+no usage pings, no file watcher), the Debian chromium that drives it through Playwright, and
+deploy/classroom.sh (replicas behind HAProxy) on free ports.
 """
 from __future__ import annotations
 
 import contextlib
+import os
+import random
+import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+PASSPHRASE_ENV = "SEQ2SEQ_TEACHER_PASSPHRASE"  # seq2seq.training.teacher's; not imported, to keep this light
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox: CI runs as root in a container; the rest keeps chromium from phoning home mid-test.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -72,3 +80,83 @@ def running(env: dict[str, str] | None = None, log_path: Path | None = None,
         yield url, server
     finally:
         stop(server)
+
+
+@dataclass
+class Classroom:
+    """deploy/classroom.sh running: the proxy's URL, each replica's process id by name (r1, r2, ...)."""
+    url: str
+    replicas: dict[str, int]
+    process: subprocess.Popen
+    output: list[str]
+
+
+def free_port_run(count: int) -> int:
+    """The first of `count` consecutive free ports (the script puts replicas on consecutive ports)."""
+    for _ in range(100):
+        first = random.randrange(20_000, 60_000)
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(first, first + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _read_lines(process: subprocess.Popen, into: list[str], log) -> None:
+    for line in process.stdout:
+        into.append(line.rstrip("\n"))
+        if log is not None:
+            log.write(line)
+            log.flush()
+
+
+@contextlib.contextmanager
+def classroom(replicas: int, passphrase: str | None = None, env: dict[str, str] | None = None,
+              log_path: Path | None = None, timeout: float = 240) -> Iterator[Classroom]:
+    """`bash deploy/classroom.sh` on free ports of 127.0.0.1 until the block ends. The passphrase goes
+    through the environment, as the README advises; None starts it with --no-passphrase."""
+    first = free_port_run(replicas + 1)
+    command = ["bash", "deploy/classroom.sh", "--replicas", str(replicas), "--port", str(first),
+               "--address", "127.0.0.1", "--first-replica-port", str(first + 1)]
+    env = dict(os.environ if env is None else env)
+    env.pop(PASSPHRASE_ENV, None)
+    if passphrase is None:
+        command.append("--no-passphrase")
+    else:
+        env[PASSPHRASE_ENV] = passphrase
+    log = open(log_path, "w", encoding="utf-8") if log_path else None
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    output: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process, output, log), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not any(line.startswith("classroom ready") for line in output):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("deploy/classroom.sh did not start:\n" + "\n".join(output))
+            time.sleep(0.2)
+        pids = dict(re.findall(r"^replica (r\d+): \S+ pid (\d+)", "\n".join(output), re.MULTILINE))
+        yield Classroom(f"http://127.0.0.1:{first}", {name: int(pid) for name, pid in pids.items()}, process, output)
+    finally:
+        _stop_group(process)
+        reader.join(timeout=10)
+        if log is not None:
+            log.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the script (it stops the replicas and the proxy); SIGKILL to all of them if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
