@@ -78,6 +78,13 @@ TASKS: dict[str, Callable[[random.Random], Pair]] = {
 }
 
 
+# The right answer for a typed input, for the tasks whose answer follows from the input alone.
+REFERENCES: dict[str, Callable[[str], str]] = {
+    "copy": lambda text: text, "copy30": lambda text: text, "reverse": lambda text: text[::-1],
+    "reverse30": lambda text: text[::-1], "sort": lambda text: "".join(sorted(text)),
+}
+
+
 def make_toy_split(task: str, train_size: int = 20000, eval_size: int = 500, seed: int = 1234) -> Split:
     """Deterministic split with no source in two parts (test and valid sources are unseen).
 
