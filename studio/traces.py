@@ -11,7 +11,7 @@ from seq2seq.config import DecodeConfig
 from seq2seq.service import Timed
 from studio.sidebar import Selection, cached_translator
 
-__all__ = ["Timed", "teacher_forced", "trace", "valid_prefix"]
+__all__ = ["Timed", "cached", "teacher_forced", "trace", "valid_prefix"]
 
 # Each trace holds a few vectors per step; a few hundred stay well under 100 MB.
 MAX_CACHED = 300
@@ -25,6 +25,11 @@ def _trace(path: str, version: float, text: str, decode: DecodeConfig, prefix: t
 @st.cache_data(max_entries=MAX_CACHED, show_spinner=False)
 def _forced(path: str, version: float, text: str, reference: str) -> Timed:
     return service.teacher_forced(cached_translator(path, version), text, reference)
+
+
+def cached(path: str, version: float, text: str, decode: DecodeConfig, prefix: tuple[int, ...] = ()) -> Timed:
+    """The same cached trace by its cache key, for caches that build on it (studio.chart_specs)."""
+    return _trace(path, version, text, decode, tuple(prefix))
 
 
 def trace(selection: Selection, text: str, decode: DecodeConfig | None = None,

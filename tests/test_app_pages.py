@@ -128,6 +128,9 @@ def test_beam_tree_and_equations_on_the_step_page():
     no_exception(app)
     labels = [e.label for e in app.expander]
     assert "Beam search tree" in labels and any(label.startswith("Inside one step") for label in labels)
+    assert not app.latex  # a closed expander's content is not built
+    app.session_state["step_equations"] = True  # what opening the expander does
+    app.run()
     assert any(r"r_t &= \sigma" in latex.value for latex in app.latex)  # the dates model is a GRU
     assert any(code.value.startswith("y_{t-1} = '<s>'") for code in app.code)
 

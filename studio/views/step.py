@@ -10,11 +10,12 @@ import streamlit as st
 
 from seq2seq.errors import UserError
 from seq2seq.service import BOS_ID, PAD_ID
-from studio import charts, charts_search, query, render, traces
+from studio import chart_specs, query, render, traces
 from studio.equations import step_equations
 from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
 from studio.views import start
+from studio.views.attribution import attribution_section
 
 
 def show() -> None:
@@ -31,16 +32,33 @@ def show() -> None:
     render.input_notes(timed, selection)
     st.caption(f"{render.decode_label(selection.decode)} · decoded in {timed.ms:.0f} ms"
                + (f" · what-if: pieces up to step {len(forced)} imposed, the rest decoded" if forced else ""))
+    step_panel(selection, sentence, forced, trace)
+    # Closed expanders cost nothing: their content is built only while open (opening one reruns the page).
+    everything = st.expander("All steps", key="step_all_steps", on_change="rerun")
+    with everything:
+        if everything.open:
+            history(trace)
+
+
+@st.fragment
+def step_panel(selection: Selection, sentence: str, forced: list[int], trace) -> None:
+    """All that follows the current step. Next, Back and the slider rerun only this part; the
+    charts come from studio.chart_specs, so a step seen before is not built again."""
+    if query.peek("force", [], query.parse_ids) != forced:
+        st.rerun()  # a what-if choice changed the decoding: the whole page follows
     current = navigation(len(trace.steps))
-    step_view(trace, current - 1)
+    specs = chart_specs.step_specs(selection, sentence, forced, current - 1)
+    step_view(trace, current - 1, specs)
     what_if(trace, current - 1, forced)
-    if trace.beam:
+    if specs["beam"] is not None:
         with st.expander("Beam search tree", expanded=True):
-            render.chart(charts_search.beam_tree_chart(trace.beam, current))
-    with st.expander("Inside one step: the equations with this step's values"):
-        inside_step(selection, trace, current - 1)
-    with st.expander("All steps"):
-        history(trace)
+            chart_specs.show(specs["beam"])
+    attribution_section(selection, trace, current - 1, "step_attribution")
+    equations = st.expander("Inside one step: the equations with this step's values", key="step_equations",
+                            on_change="rerun")
+    with equations:
+        if equations.open:
+            inside_step(selection, trace, current - 1)
 
 
 def pick_sentence(selection: Selection) -> str:
@@ -112,24 +130,23 @@ def what_if(trace, index: int, forced: list[int]) -> None:
         st.button("↺ Back to the model's own choices", on_click=force, args=([],))
 
 
-def step_view(trace, index: int) -> None:
+def step_view(trace, index: int, specs: dict) -> None:
     step = trace.steps[index]
     left, right = st.columns([3, 2])
     with left:
         pick = "this step's pick, forced" if step.forced else "this step's pick"
         st.markdown(f"**Output up to this step** (the last chip is {pick})")
-        render.chart(charts.output_chips(trace.steps[: index + 1]))
+        chart_specs.show(specs["chips"])
         st.markdown("**Next-piece probabilities** (top candidates; the piece taken is highlighted)")
-        render.chart(charts.candidates_chart(step), stretch=True)
+        chart_specs.show(specs["candidates"], stretch=True)
     with right:
         metrics = st.columns(2)
         metrics[0].metric("Entropy", f"{step.entropy:.2f} nats", help="0 = certain; ln(vocabulary size) = uniform")
         metrics[1].metric("p(piece taken)", f"{math.exp(step.logprob):.1%}")
         st.markdown("**Attention over the source** at this step")
-        attention = charts.step_attention_chart(step, trace.src_pieces)
-        if attention is None:
+        if specs["attention"] is None:
             st.info("This model has no attention: every step sees the same fixed summary of the source.")
-        render.chart(attention, stretch=True)
+        chart_specs.show(specs["attention"], stretch=True)
 
 
 def inside_step(selection: Selection, trace, index: int) -> None:
