@@ -1,7 +1,7 @@
-"""Seq2Seq Studio home: a sentence already translated by the selected model, and a map of the pages.
+"""Seq2Seq Studio: the entry point (`streamlit run app.py`); it lists the pages and runs the one asked for.
 
-The page is drawn by studio/views/home.py.
+The home page is drawn by studio/views/home.py, every other page by its script in pages/.
 """
-from studio.views import home
+from studio.views import navigation
 
-home.show()
+navigation.run()

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.decoding.trace import StepTrace, Trace
+from studio.attention_grid import AttentionGrid, from_trace, merged_words, with_eos_hidden
 from studio.text import show_piece
 
 # Entropy colours share one fixed scale so that two sentences' chips can be compared by eye.
@@ -22,6 +23,11 @@ CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=["#e4572e", "#
 GRADIENT_LEGEND = alt.Legend(orient="right", direction="horizontal", gradientLength=90, gradientThickness=10,
                              titleOrient="top")
 STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
+# Chips wrap to rows this wide, so that a row and its legend fit the page's main column on a 1280 px
+# screen with the sidebar open (the browser tests measure it).
+CHIP_ROW_PX = 640
+# Attention cells: wide enough for a label rotated upright (font 11) and never wider than is useful.
+MIN_CELL, MAX_CELL = 18, 34
 
 
 def key(index: int, piece: str) -> str:
@@ -33,14 +39,22 @@ def label_angle(labels: list[str]) -> int:
     return 0 if max((len(label) for label in labels), default=0) <= 3 else -45
 
 
-def _chip_step(labels: list[str]) -> int:
+def piece_axis(labels: list[str], **options) -> alt.Axis:
+    """An axis of "007 piece" keys showing every piece: Vega-Lite otherwise drops every other label
+    of a crowded ordinal axis (labelOverlap), which hid half of a sentence's pieces."""
+    settings = {"labelExpr": KEY_LABEL, "labelAngle": label_angle(labels), "labelOverlap": False,
+                "labelLimit": 160, **options}
+    return alt.Axis(**settings)
+
+
+def chip_step(labels: list[str]) -> int:
     """Chip width in pixels: wide enough for the longest label, narrow for single characters."""
     longest = max((len(label) for label in labels), default=1)
     return max(28, min(120, 9 * longest + 16))
 
 
-def _chip_grid(frame: pd.DataFrame, width_px: int = 960) -> pd.DataFrame:
-    step = _chip_step(frame["piece"].tolist())
+def _chip_grid(frame: pd.DataFrame, width_px: int = CHIP_ROW_PX) -> pd.DataFrame:
+    step = chip_step(frame["piece"].tolist())
     per_row = max(1, width_px // step)
     frame = frame.reset_index(drop=True)
     return frame.assign(row=frame.index // per_row, col=frame.index % per_row)
@@ -48,7 +62,7 @@ def _chip_grid(frame: pd.DataFrame, width_px: int = 960) -> pd.DataFrame:
 
 def _chips(frame: pd.DataFrame, color: alt.Color | alt.ColorValue, tooltip: list, light_text=None) -> alt.LayerChart:
     frame = _chip_grid(frame)
-    step = _chip_step(frame["piece"].tolist())
+    step = chip_step(frame["piece"].tolist())
     base = alt.Chart(frame).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None), tooltip=tooltip)
     rect = base.mark_rect(cornerRadius=7, stroke="white", strokeWidth=4).encode(color=color)
     text_color = alt.value("black") if light_text is None else alt.condition(light_text, alt.value("white"),
@@ -88,27 +102,47 @@ def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
     return _chips(frame, color, tooltip, light_text=alt.datum.entropy > ENTROPY_MAX * 0.6)
 
 
-def attention_frame(trace: Trace) -> pd.DataFrame:
-    """Long format: one row per (output step, source position) with the attention weight."""
+def grid_frame(grid: AttentionGrid) -> pd.DataFrame:
+    """Long format: one row per (output, source) cell with the attention weight, outputs in order."""
     rows = [
-        {"output": key(step.index, step.chosen_piece), "source": key(j, src_piece),
-         "output piece": show_piece(step.chosen_piece), "source piece": show_piece(src_piece), "weight": weight}
-        for step in trace.steps if step.attention is not None
-        for j, (src_piece, weight) in enumerate(zip(trace.src_pieces, step.attention))
+        {"output": key(i, out), "source": key(j, src), "output piece": show_piece(out), "source piece": show_piece(src),
+         "weight": weight}
+        for i, (out, row) in enumerate(zip(grid.outputs, grid.weights))
+        for j, (src, weight) in enumerate(zip(grid.sources, row))
     ]
     return pd.DataFrame(rows, columns=["output", "source", "output piece", "source piece", "weight"])
 
 
-def attention_heatmap(trace: Trace) -> alt.Chart | None:
-    """Source pieces across, output pieces down; None for a model without attention."""
-    frame = attention_frame(trace)
-    if frame.empty:
+def attention_frame(trace: Trace) -> pd.DataFrame:
+    """One row per (output step, source position) with the attention weight."""
+    grid = from_trace(trace)
+    return grid_frame(grid) if grid is not None else grid_frame(AttentionGrid([], [], []))
+
+
+def attention_grid(trace: Trace, hide_eos: bool = False, words: bool = False,
+                   char_level: bool = False) -> AttentionGrid | None:
+    """The trace's attention, optionally without </s> (rows renormalised) and by whole words."""
+    grid = from_trace(trace)
+    if grid is None:
         return None
-    cell = max(18, min(34, 700 // max(1, len(trace.src_pieces))))
-    return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, orient="top",
-                                                                labelAngle=label_angle(trace.src_pieces))),
-        y=alt.Y("output:O", title="output piece", axis=alt.Axis(labelExpr=KEY_LABEL)),
+    if words:
+        grid = merged_words(grid, char_level)
+    return with_eos_hidden(grid) if hide_eos else grid
+
+
+def attention_heatmap(trace: Trace, hide_eos: bool = False, words: bool = False,
+                      char_level: bool = False) -> alt.Chart | None:
+    """Source pieces across, output pieces down; None for a model without attention."""
+    grid = attention_grid(trace, hide_eos, words, char_level)
+    return None if grid is None else grid_heatmap(grid)
+
+
+def grid_heatmap(grid: AttentionGrid, max_width: int = 700) -> alt.Chart:
+    labels = [show_piece(p) for p in grid.sources]
+    cell = max(MIN_CELL, min(MAX_CELL, max_width // max(1, len(grid.sources))))
+    return alt.Chart(grid_frame(grid)).mark_rect().encode(
+        x=alt.X("source:O", title="source piece", axis=piece_axis(labels, orient="top")),
+        y=alt.Y("output:O", title="output piece", axis=piece_axis([], labelAngle=0)),
         color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1])),
         tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(width=alt.Step(cell), height=alt.Step(cell))
@@ -131,7 +165,7 @@ def candidates_chart(step: StepTrace) -> alt.LayerChart:
     """Next-piece probabilities, best first, the piece actually taken in the highlight colour."""
     frame = candidates_frame(step)
     base = alt.Chart(frame).encode(
-        y=alt.Y("candidate:O", title=None, axis=alt.Axis(labelExpr=KEY_LABEL, labelFontSize=14)),
+        y=alt.Y("candidate:O", title=None, axis=piece_axis([], labelAngle=0, labelFontSize=14)),
         x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
         tooltip=["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".4f"), alt.Tooltip("logit:Q", format=".2f")],
     )
@@ -142,14 +176,14 @@ def candidates_chart(step: StepTrace) -> alt.LayerChart:
 
 
 def step_attention_chart(step: StepTrace, src_pieces: list[str]) -> alt.Chart | None:
-    """Where the decoder looked while choosing this step's piece."""
+    """Where the decoder looked while choosing this step's piece: one bar per source piece, top to
+    bottom in source order, so that every piece keeps a readable label however long the sentence."""
     if step.attention is None:
         return None
     frame = pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
                           "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
     return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
-        x=alt.X("source:O", title="source piece",
-                axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(src_pieces))),
-        y=alt.Y("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("source:O", title="source piece", axis=piece_axis([], labelAngle=0)),
+        x=alt.X("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
         tooltip=["source piece:N", alt.Tooltip("weight:Q", format=".3f")],
-    ).properties(height=180)
+    ).properties(height=alt.Step(18))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from seq2seq.decoding.trace import StepTrace
-from studio.charts import KEY_LABEL, key
+from studio.charts import key, piece_axis
 from studio.text import show_piece
 
 TRAJECTORY_SIZE = 400
@@ -68,19 +68,23 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=360))
     layers = []
     if background is not None and len(background):
-        layers.append(alt.Chart(background).mark_circle(size=10, color="#b0b0b0", opacity=0.25).encode(x=x, y=y))
+        layers.append(alt.Chart(background).mark_circle(size=10, color="#b0b0b0", opacity=0.25).encode(
+            x=x, y=y, tooltip=alt.value("a state of a training sentence")))
     base = alt.Chart(points).encode(x=x, y=y, color=color)
-    layers.append(base.mark_line(strokeWidth=1.5, opacity=0.7).encode(order="order:Q", detail="trajectory:N"))
+    layers.append(base.mark_line(strokeWidth=1.5, opacity=0.7).encode(order="order:Q", detail="trajectory:N",
+                                                                       tooltip=["trajectory:N"]))
     arrows = arrow_frame(points)
     if len(arrows):
         layers.append(alt.Chart(arrows).mark_point(shape="triangle", size=70, filled=True, opacity=0.9)
-                      .encode(x=x, y=y, color=color, angle=alt.Angle("angle:Q", scale=None)))
+                      .encode(x=x, y=y, color=color, angle=alt.Angle("angle:Q", scale=None),
+                              tooltip=["trajectory:N"]))
+    # Every layer gets the same readable tooltip: one without it would list raw coordinates on hover.
     tooltip = ["trajectory:N", "step:Q", "piece:N", alt.Tooltip("detail:N", title="this state")]
     starts = points[points["order"] == 0]
     layers.append(alt.Chart(starts).mark_point(shape="square", size=260, strokeWidth=2)
-                  .encode(x=x, y=y, color=color))
+                  .encode(x=x, y=y, color=color, tooltip=tooltip))
     layers.append(base.mark_circle(size=70, opacity=1).encode(tooltip=tooltip, href="link:N"))
-    layers.append(base.mark_text(dy=-10, fontSize=11).encode(text="piece:N"))
+    layers.append(base.mark_text(dy=-10, fontSize=11).encode(text="piece:N", tooltip=tooltip))
     # "pad": the plot itself is exactly square; legend and axes are added around it, not squeezed in.
     return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
                                          autosize=alt.AutoSizeParams(type="pad"))
@@ -99,13 +103,13 @@ def kl_frame(steps: list[StepTrace], kl: list[float], p_original: list[float], p
 def kl_chart(frame: pd.DataFrame) -> alt.Chart:
     """KL(original || swapped) per output step, bars labelled with the original's piece."""
     return alt.Chart(frame).mark_bar(color="#e4572e").encode(
-        x=alt.X("key:O", title="original output piece (step)", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=0)),
+        x=alt.X("key:O", title="original output piece (step)", axis=piece_axis(frame["piece"].tolist())),
         y=alt.Y("kl:Q", title="KL (nats)"),
         tooltip=["step:Q", "piece:N", alt.Tooltip("kl:Q", format=".4f", title="KL (nats)"),
                  alt.Tooltip("p_original:Q", format=".3f", title="p(piece | original)"),
                  alt.Tooltip("p_swapped:Q", format=".3f", title="p(piece | swapped)"),
                  alt.Tooltip("swapped_top:N", title="swapped's top piece")],
-    ).properties(height=220)
+    ).properties(height=220, width=alt.Step(max(16, 9 * max((len(p) for p in frame["piece"]), default=1))))
 
 
 def unit_frame(activations, units: list[int], pieces: list[str]) -> pd.DataFrame:
@@ -125,11 +129,11 @@ def unit_heatmap(frame: pd.DataFrame, value_title: str, domain: tuple[float, flo
     scheme = "blueorange" if domain[0] < 0 else "greens"
     order = frame.drop_duplicates("unit").sort_values("rank")["unit"].tolist()
     return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("key:O", title="piece (position)", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=0)),
-        y=alt.Y("unit:O", sort=order, title=None),
+        x=alt.X("key:O", title="piece (position)", axis=piece_axis(frame["piece"].drop_duplicates().tolist())),
+        y=alt.Y("unit:O", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelFontSize=10)),
         color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme=scheme, domain=list(domain), clamp=True)),
         tooltip=["unit:N", "step:Q", "piece:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(height=alt.Step(11))
+    ).properties(height=alt.Step(14), width=alt.Step(22))
 
 
 def length_frame(results: dict[str, dict]) -> pd.DataFrame:

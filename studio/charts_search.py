@@ -10,12 +10,12 @@ import pandas as pd
 
 from seq2seq.decoding.trace import BeamNode, Trace
 from studio.charts import (
-    GRADIENT_LEGEND,
-    KEY_LABEL,
+    CHIP_ROW_PX,
     LOGPROB_MIN,
     STATUS_COLORS,
+    chip_step,
     key,
-    label_angle,
+    piece_axis,
     steps_frame,
 )
 from studio.text import show_piece
@@ -46,29 +46,48 @@ def _parent(node: BeamNode) -> int:
     return -1 if node.parent is None or node.parent < 0 else node.parent
 
 
-def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None) -> alt.LayerChart:
-    """x = step, y = rank of the hypothesis' score at that step; colour = what the search did with it.
-
-    `current_step` (from 1) draws a band over that step.
-    """
+def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show_pruned: bool = True) -> alt.LayerChart:
+    """Steps run down the page, hypotheses across by their rank at that step (0 = best score); colour =
+    what the search did with each. Each piece is written beside its dot, so with beam 5 and 20 steps
+    every label keeps its own place. `current_step` (from 1) draws a band across that step."""
     points, edges = beam_frames(nodes)
-    x = alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(domainMin=0))
-    y = alt.Y("rank:Q", title="rank by score (0 = best)", scale=alt.Scale(reverse=True))
-    color = alt.Color("status:N", scale=STATUS_COLORS, title="hypothesis")
-    lines = alt.Chart(edges).mark_rule(strokeWidth=1.5).encode(x=x, y=y, x2="step2:Q", y2="rank2:Q", color=color)
-    tooltip = ["piece:N", "id:Q", "step:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f"),
+    if not show_pruned:
+        points, edges = points[points["status"] != "pruned"], edges[edges["status"] != "pruned"]
+    longest = max((len(p) for p in points["piece"]), default=1)
+    column = max(56, min(120, 8 * longest + 28))
+    x = alt.X("rank:Q", title="rank at this step (0 = best score)", axis=alt.Axis(tickMinStep=1, orient="top"),
+              scale=alt.Scale(domain=[-0.3, max(1, int(points["rank"].max()) if len(points) else 1) + 0.7]))
+    y = alt.Y("step:Q", title="step", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(reverse=True, domainMin=0))
+    color = alt.Color("status:N", scale=STATUS_COLORS, title="hypothesis", legend=alt.Legend(orient="bottom"))
+    lines = alt.Chart(edges).mark_rule(strokeWidth=1.5).encode(x=x, y=y, x2="rank2:Q", y2="step2:Q", color=color)
+    tooltip = ["piece:N", "id:Q", "step:Q", "rank:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f"),
                alt.Tooltip("score:Q", format=".3f")]
-    dots = alt.Chart(points).mark_circle(size=140, opacity=1).encode(x=x, y=y, color=color, tooltip=tooltip)
-    labels = alt.Chart(points).mark_text(dy=-11, fontSize=12).encode(x=x, y=y, text="piece:N")
-    root = alt.Chart(pd.DataFrame({"step": [0], "rank": [0], "piece": ["<s>"]})).mark_text(fontSize=12).encode(
-        x=x, y=y, text="piece:N")
+    dots = alt.Chart(points).mark_circle(size=110, opacity=1).encode(x=x, y=y, color=color, tooltip=tooltip)
+    labels = alt.Chart(points).mark_text(align="left", dx=8, fontSize=13).encode(x=x, y=y, text="piece:N",
+                                                                                 tooltip=tooltip)
+    root = alt.Chart(pd.DataFrame({"step": [0], "rank": [0], "piece": ["<s>"]})).mark_text(
+        align="left", dx=8, fontSize=13).encode(x=x, y=y, text="piece:N")
     layers = [lines, dots, labels, root]
     if current_step is not None:
         marker = pd.DataFrame({"step": [current_step]})
-        layers.insert(0, alt.Chart(marker).mark_rule(color="#f2c14e", strokeWidth=14, opacity=0.35).encode(x=x))
-    width = max(300, 46 * (int(points["step"].max()) + 1 if len(points) else 1))
-    height = max(160, 26 * (int(points["rank"].max()) + 1 if len(points) else 1))
-    return alt.layer(*layers).properties(width=width, height=height)
+        layers.insert(0, alt.Chart(marker).mark_rule(color="#f2c14e", strokeWidth=22, opacity=0.35).encode(y=y))
+    ranks = int(points["rank"].max()) + 1 if len(points) else 1
+    steps = int(points["step"].max()) + 1 if len(points) else 1
+    return alt.layer(*layers).properties(width=column * (ranks + 1), height=max(120, 30 * steps))
+
+
+def beam_step_table(nodes: list[BeamNode], step: int) -> pd.DataFrame:
+    """The hypotheses the search held after `step` (from 1), best first, each written out in full."""
+    by_id = {n.node_id: n for n in nodes}
+    rows = []
+    for node in sorted((n for n in nodes if n.step + 1 == step), key=lambda n: -n.score):
+        pieces, cursor = [], node
+        while cursor is not None:
+            pieces.append(show_piece(cursor.piece))
+            cursor = by_id.get(cursor.parent) if cursor.parent is not None and cursor.parent >= 0 else None
+        rows.append({"hypothesis": " ".join(reversed(pieces)), "last piece": show_piece(node.piece),
+                     "log p (total)": round(node.score, 3), "status": node.status})
+    return pd.DataFrame(rows, columns=["hypothesis", "last piece", "log p (total)", "status"])
 
 
 def strategies_frame(traces: dict[str, Trace]) -> pd.DataFrame:
@@ -77,22 +96,29 @@ def strategies_frame(traces: dict[str, Trace]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def strategies_chart(traces: dict[str, Trace]) -> alt.LayerChart:
-    """Each strategy's output as a row of chips; colour = log-probability of that piece."""
+def strategies_chart(traces: dict[str, Trace], row_px: int = CHIP_ROW_PX) -> alt.LayerChart:
+    """Each strategy's output as chips, wrapped onto as many lines as needed so that the chart never
+    outgrows the page; colour = log-probability of that piece."""
     frame = strategies_frame(traces)
-    longest = max((len(p) for p in frame["piece"]), default=1)
+    step_px = chip_step(frame["piece"].tolist())
+    per_line = max(1, row_px // step_px)
+    frame = frame.assign(line=(frame["step"] - 1) // per_line, col=(frame["step"] - 1) % per_line)
     base = alt.Chart(frame).encode(
-        x=alt.X("step:O", title="step"), y=alt.Y("strategy:N", title=None, sort=list(traces)),
-        tooltip=["strategy:N", "piece:N", "id:Q", alt.Tooltip("logprob:Q", format=".3f"),
+        x=alt.X("col:O", axis=None), y=alt.Y("strategy:N", title=None, sort=list(traces),
+                                              axis=alt.Axis(labelFontSize=13, labelPadding=6)),
+        yOffset=alt.YOffset("line:O"),
+        tooltip=["strategy:N", "step:Q", "piece:N", "id:Q", alt.Tooltip("logprob:Q", format=".3f"),
                  alt.Tooltip("probability:Q", format=".3f")],
     )
     # Dark = unlikely, as the entropy chips elsewhere: dark always means the model was unsure.
-    color = alt.Color("logprob:Q", title="log p(piece)", legend=GRADIENT_LEGEND,
+    color = alt.Color("logprob:Q", title="log p(piece)", legend=alt.Legend(orient="top", direction="horizontal",
+                                                                            gradientLength=120, titleOrient="left"),
                       scale=alt.Scale(scheme="orangered", domain=[LOGPROB_MIN, 0], reverse=True, clamp=True))
     rect = base.mark_rect(cornerRadius=6, stroke="white", strokeWidth=3).encode(color=color)
     text = base.mark_text(fontSize=13).encode(text="piece:N", color=alt.condition(
         alt.datum.logprob < LOGPROB_MIN * 0.6, alt.value("white"), alt.value("black")))
-    return (rect + text).properties(width=alt.Step(max(28, min(120, 9 * longest + 16))), height=alt.Step(36))
+    lines = int(frame["line"].max()) + 1 if len(frame) else 1
+    return (rect + text).properties(width=alt.Step(step_px), height=alt.Step(36 * lines))
 
 
 def exposure_frame(forced: Trace) -> pd.DataFrame:
@@ -107,17 +133,26 @@ def exposure_frame(forced: Trace) -> pd.DataFrame:
     })
 
 
+# Vega-Lite reads a field name as an access path: an apostrophe in "model's choice" broke the chart.
+SERIES = {"p(reference)": "reference", "p(model's choice)": "model_choice"}
+SERIES_TITLES = {"reference": "p(reference piece)", "model_choice": "p(model's own choice)"}
+
+
 def exposure_chart(forced: Trace) -> alt.Chart:
     """Side-by-side bars per reference piece: the reference's probability and the model's own pick."""
-    frame = exposure_frame(forced).melt(
-        id_vars=["position", "reference piece", "model's choice"], value_vars=["p(reference)", "p(model's choice)"],
-        var_name="series", value_name="probability")
+    wide = exposure_frame(forced).rename(columns={"reference piece": "reference_piece", "model's choice": "choice",
+                                                  **SERIES})
+    frame = wide.melt(id_vars=["position", "reference_piece", "choice"], value_vars=list(SERIES.values()),
+                      var_name="series", value_name="probability")
+    frame["series"] = frame["series"].map(SERIES_TITLES)
+    order = list(SERIES_TITLES.values())
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("position:O", title="reference piece",
-                axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=label_angle(frame["reference piece"].tolist()))),
-        xOffset=alt.XOffset("series:N", sort=["p(reference)", "p(model's choice)"]),
+        x=alt.X("position:O", title="reference piece", axis=piece_axis(wide["reference_piece"].tolist())),
+        xOffset=alt.XOffset("series:N", sort=order),
         y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(
-            domain=["p(reference)", "p(model's choice)"], range=["#3a7ca5", "#e4572e"])),
-        tooltip=["reference piece:N", "model's choice:N", "series:N", alt.Tooltip("probability:Q", format=".3f")],
+        color=alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=order, range=["#3a7ca5", "#e4572e"])),
+        tooltip=[alt.Tooltip("reference_piece:N", title="reference piece"),
+                 alt.Tooltip("choice:N", title="model's own choice"), alt.Tooltip("series:N", title="bar"),
+                 alt.Tooltip("probability:Q", format=".3f")],
     ).properties(height=220)

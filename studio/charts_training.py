@@ -10,8 +10,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from studio.charts import KEY_LABEL, key
-from studio.text import show_piece
+from studio.attention_grid import AttentionGrid
+from studio.charts import grid_frame, grid_heatmap
 
 SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=["#1f77b4", "#e4572e"])
 SCORE_TITLES = {"bleu": "validation BLEU", "exact_match": "validation exact match"}
@@ -63,24 +63,16 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
     ).properties(height=240)
 
 
+def probe_grid(probe: dict[str, Any]) -> AttentionGrid:
+    return AttentionGrid(probe.get("src_pieces", []), probe.get("out_pieces", []), probe.get("attention", []))
+
+
 def probe_frame(probe: dict[str, Any]) -> pd.DataFrame:
     """One row per (output piece, source piece) of a probe sentence's attention."""
-    rows = [{"output": key(i, out), "source": key(j, src), "output piece": show_piece(out),
-             "source piece": show_piece(src), "weight": weight}
-            for i, (out, row) in enumerate(zip(probe.get("out_pieces", []), probe.get("attention", [])))
-            for j, (src, weight) in enumerate(zip(probe.get("src_pieces", []), row))]
-    return pd.DataFrame(rows, columns=["output", "source", "output piece", "source piece", "weight"])
+    return grid_frame(probe_grid(probe))
 
 
 def probe_heatmap(probe: dict[str, Any]) -> alt.Chart | None:
     """Where each output piece of the probe looked in the source; None for a model without attention."""
-    frame = probe_frame(probe)
-    if frame.empty:
-        return None
-    cell = max(16, min(30, 600 // max(1, len(probe["src_pieces"]))))
-    return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("source:O", title="source piece", axis=alt.Axis(labelExpr=KEY_LABEL, labelAngle=-45, orient="top")),
-        y=alt.Y("output:O", title="output piece", axis=alt.Axis(labelExpr=KEY_LABEL)),
-        color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1])),
-        tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
-    ).properties(width=alt.Step(cell), height=alt.Step(cell))
+    grid = probe_grid(probe)
+    return grid_heatmap(grid, max_width=420) if grid.weights and grid.sources else None

@@ -8,7 +8,7 @@ import streamlit as st
 
 from seq2seq.config import DecodeConfig
 from seq2seq.service import UNK_ID
-from studio import charts, query
+from studio import charts, explain, query
 from studio.examples import example_sentence
 from studio.sidebar import Selection
 from studio.text import escape_markdown, sentences
@@ -19,13 +19,14 @@ MAX_LINES = 20
 MAX_CHARS = 20_000
 
 
-def text_box(selection: Selection, label: str, height: int = 100) -> str:
+def text_box(selection: Selection, label: str, height: int = 100,
+             help: str = "One sentence per line. Ctrl+Enter translates.") -> str:
     """The sentence box shared by the pages: what one page got typed, the next one shows."""
     key = query.widget_key("text", example_sentence(selection.model))
     if "text" in st.session_state:
         query.publish({"text": st.session_state["text"]})  # a page switch may have dropped it
     return st.text_area(label, key=key, on_change=query.keep, args=("text",), height=height, max_chars=MAX_CHARS,
-                        help="One sentence per line. Ctrl+Enter translates.") or ""
+                        help=help) or ""
 
 
 def usable_lines(text: str) -> list[str]:
@@ -75,6 +76,7 @@ def translation(timed: Timed, selection: Selection, decode: DecodeConfig) -> Non
     chart(charts.output_chips(timed.trace.steps))
     st.caption(f"{len(timed.trace.steps)} decoding steps · {decode_label(decode)} · decoded in "
                f"{timed.ms:.0f} ms on the server · chip colour = entropy of the step (dark = unsure)")
+    explain.what("chips")
 
 
 def chart(value: alt.TopLevelMixin | None, stretch: bool = False) -> None:

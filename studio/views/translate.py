@@ -8,9 +8,10 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from studio import charts, charts_search, query, render, traces
+from studio import charts, charts_search, explain, query, render, traces
 from studio.sidebar import Selection
 from studio.views import start
+from studio.views.attribution import attribution_section
 
 
 def show() -> None:
@@ -29,6 +30,7 @@ def show() -> None:
         strategies(selection, lines[chosen])
     with st.expander("Type a reference translation: teacher forcing vs the model's own choices", expanded=True):
         reference(selection, lines[chosen], results[chosen])
+    attribution_section(selection, results[chosen].trace, None, "translate_attribution")
 
 
 def overview(lines: list[str], results: list[traces.Timed]) -> int:
@@ -51,11 +53,29 @@ def inspect(selection: Selection, timed: traces.Timed) -> None:
     nbest(timed)
     st.markdown("**Source pieces** the model reads (hover for ids)")
     render.chart(charts.source_chips(timed.trace))
-    heatmap = charts.attention_heatmap(timed.trace)
+    explain.what("source_chips")
     st.markdown("**Attention**: which source pieces each output piece looked at")
-    if heatmap is None:
+    if not selection.summary.has_attention:
         st.info("This model has no attention: the decoder sees the source only through one fixed vector.")
-    render.chart(heatmap)
+        return
+    attention(selection, timed)
+
+
+def attention(selection: Selection, timed: traces.Timed) -> None:
+    """The heatmap, optionally without </s> and by whole words."""
+    left, right = st.columns(2)
+    hide_eos = left.toggle("Hide </s>", key="translate_hide_eos",
+                           help="Drop the end-of-sentence column and renormalise each row over the real pieces.")
+    words = right.toggle("Whole words", key="translate_words",
+                         help="Sum each source word's pieces, average each output word's pieces.")
+    char_level = selection.summary.src_kind == "char"
+    render.chart(charts.attention_heatmap(timed.trace, hide_eos, words, char_level))
+    notes = (["</s> hidden: each row renormalised to sum to 1 over the other pieces"] if hide_eos else []) + \
+        (["whole words: a source word's weight is the sum over its pieces, an output word's row the average of "
+          "its pieces' rows"] if words else [])
+    if notes:
+        st.caption("; ".join(notes) + ".")
+    explain.what("heatmap")
 
 
 def strategies(selection: Selection, line: str) -> None:
@@ -66,6 +86,7 @@ def strategies(selection: Selection, line: str) -> None:
                "sampling": dataclasses.replace(decode, strategy="sample", n_best=1)}
     results = {name: traces.trace(selection, line, config) for name, config in configs.items()}
     render.chart(charts_search.strategies_chart({name: r.trace for name, r in results.items()}))
+    explain.what("strategies")
     st.dataframe(pd.DataFrame({"strategy": [render.decode_label(c) for c in configs.values()],
                                "translation": [r.trace.translation for r in results.values()],
                                "log p(output)": [r.trace.logprob for r in results.values()],
@@ -87,3 +108,4 @@ def reference(selection: Selection, line: str, own: traces.Timed) -> None:
     st.caption(f"The model would have chosen another piece at {disagree} of {len(frame)} steps. "
                f"log p(reference) = {forced.logprob:.2f}; log p(model's own output) = {own.trace.logprob:.2f}.")
     st.dataframe(frame.drop(columns=["position"]), hide_index=True)
+    explain.what("teacher_forcing")
