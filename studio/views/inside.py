@@ -12,6 +12,7 @@ from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
 from studio.views import start
 from studio.views.inside_bottleneck import bottleneck
+from studio.views.inside_gradients import gradients
 from studio.views.inside_space import (
     decoder_path,
     draw_spaces,
@@ -23,7 +24,7 @@ from studio.views.inside_space import (
 )
 from studio.views.inside_states import neighbours, neurons
 
-VIEWS = ("Trajectories", "Compare", "Neurons", "Neighbours", "Bottleneck")
+VIEWS = ("Trajectories", "Compare", "Neurons", "Neighbours", "Bottleneck", "Gradients")
 MAX_TRAJECTORIES = 5
 
 
@@ -56,7 +57,8 @@ def show_view(selection: Selection, view: str, lines: list[str]) -> None:
         trajectories(selection, lines)
         return
     sentence = pick_sentence(lines)
-    {"Compare": compare, "Neurons": neurons, "Neighbours": neighbours, "Bottleneck": bottleneck}[view](
+    {"Compare": compare, "Neurons": neurons, "Neighbours": neighbours, "Bottleneck": bottleneck,
+     "Gradients": gradients}[view](
         selection, sentence)
 
 

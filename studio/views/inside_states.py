@@ -10,6 +10,7 @@ from seq2seq.errors import UserError
 from studio import charts_inside, inside_cache, traces
 from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
+from studio.views.inside_patterns import pattern_section
 from studio.views.inside_space import FAMILY_LABELS, show_chart
 
 
@@ -47,6 +48,7 @@ def neurons(selection: Selection, sentence: str) -> None:
     else:
         st.caption("Gate values are recorded for the decoder, which runs one step at a time; the encoder runs "
                    "as one fused RNN call over the whole sentence.")
+    pattern_section(selection, family, activations, pieces)
 
 
 def gates(trace, units: list[int], pieces: list[str]) -> None:
