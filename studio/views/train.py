@@ -14,6 +14,7 @@ from studio.run_view import STATE_LABELS, run_panel
 from studio.text import escape_markdown
 from studio.train_form import Draft, recipe_form
 from studio.views import start
+from studio.views.train_compare import experiments_section
 
 
 def show() -> None:
@@ -27,6 +28,7 @@ def show() -> None:
         run_panel(run_id)
     with st.expander("New run", expanded=not run_id):
         launch_section(recipe_form(), all_runs)
+    experiments_section(all_runs)
 
 
 def pick_run(all_runs: list[runs.RunStatus]) -> str:
