@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,16 @@ class ModelInfo:
         return f"{self.name} · {self.direction} · {self.score}"
 
 
+def one_decimal(value: float) -> str:
+    """Rounded half up from the recorded decimal, as the READMEs round: 30.65 -> "30.7" (f"{:.1f}" gives
+    "30.6", since the float nearest 30.65 lies just below it)."""
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _score_label(metrics: dict[str, Any]) -> str:
     test = metrics.get("test", {}).get("greedy", {})
     if "bleu" in test:
-        return f"BLEU {test['bleu']:.1f} (test, greedy)"
+        return f"BLEU {one_decimal(test['bleu'])} (test, greedy)"
     if "exact_match" in test:
         return f"exact {test['exact_match']:.1%} (test, greedy)"
     if metrics.get("best_valid") is not None:

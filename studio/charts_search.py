@@ -46,7 +46,8 @@ def _parent(node: BeamNode) -> int:
     return -1 if node.parent is None or node.parent < 0 else node.parent
 
 
-def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show_pruned: bool = True) -> alt.LayerChart:
+def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None,
+                    show_pruned: bool = False) -> alt.LayerChart:
     """Steps run down the page, hypotheses across by their rank at that step (0 = best score); colour =
     what the search did with each. Each piece is written beside its dot, so with beam 5 and 20 steps
     every label keeps its own place. `current_step` (from 1) draws a band across that step."""

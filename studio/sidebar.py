@@ -76,6 +76,11 @@ def _widget_key(name: str) -> str:
     return query.widget_key(name, *SETTINGS[name])
 
 
+def picker_label(info: ModelInfo) -> str:
+    """Name, direction and score, short enough for the sidebar (the caption below says how it was scored)."""
+    return f"{info.name} · {info.direction} · {info.score.split(' (')[0]}"
+
+
 def render_sidebar() -> Selection | None:
     models = list_models()
     with st.sidebar:
@@ -88,7 +93,7 @@ def render_sidebar() -> Selection | None:
             remember("model", names[0])
         by_name = {m.name: m for m in models}
         st.selectbox("Model", names, key=_widget_key("model"), on_change=query.keep, args=("model",),
-                     format_func=lambda n: by_name[n].label, help="Shipped models first, then your own runs.")
+                     format_func=lambda n: picker_label(by_name[n]), help="Shipped models first, then your own runs.")
         info = by_name[setting("model")]
         # A checkpoint's config.json is a file like any other: what it says is shown, never rendered.
         st.caption(escape_markdown(f"Task: {info.task} · data: {info.data} · {info.score}"))

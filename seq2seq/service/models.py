@@ -16,10 +16,11 @@ from seq2seq.catalog import DEFAULT_MODEL, ModelInfo
 from seq2seq.checkpoint import load_checkpoint
 from seq2seq.config import DecodeConfig, ModelConfig, TrainConfig
 from seq2seq.decoding.translator import Translator
+from seq2seq.evaluate import sentence_bleu
 
 __all__ = ["DEFAULT_MODEL", "Evaluation", "ModelInfo", "ModelSummary", "attention_of", "checkpoint_zip",
-           "evaluate", "find_model", "find_twin", "list_models", "load_translator", "models_table",
-           "one_thread", "side_by_side", "summary", "test_set"]
+           "compare_typed", "evaluate", "find_model", "find_twin", "list_models", "load_translator",
+           "models_table", "one_thread", "side_by_side", "summary", "test_set"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,19 @@ def one_thread() -> None:
     """Interactive inference on one sentence gains nothing from intra-op threads; sessions then each get
     a core instead of fighting over spinning thread pools."""
     torch.set_num_threads(1)
+
+
+def compare_typed(a: Translator, b: Translator, decode: DecodeConfig, lines: list[str]) -> pd.DataFrame:
+    """Two models on sentences a user typed, one per line; a reference may follow a tab
+    ("source<TAB>reference"), and then each output gets its sentence BLEU (0-100) against it."""
+    pairs = [line.split("\t", 1) for line in lines]
+    sources = [pair[0].strip() for pair in pairs]
+    references = [pair[1].strip() if len(pair) > 1 else "" for pair in pairs]
+    table = pd.DataFrame({"source": sources, "output A": a.translate(sources, decode),
+                          "output B": b.translate(sources, decode)})
+    if any(references):
+        table.insert(1, "reference", references)
+        for side in ("A", "B"):
+            table[f"BLEU {side}"] = [round(sentence_bleu(out, [ref]), 1) if ref else None
+                                     for out, ref in zip(table[f"output {side}"], references)]
+    return table

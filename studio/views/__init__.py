@@ -7,8 +7,12 @@ import streamlit as st
 from studio.sidebar import Selection, render_sidebar
 
 
+# Wide enough that the model picker shows "tatoeba-en-fr-noattn · en→fr · BLEU 31.1" uncut.
+SIDEBAR_PX = 380
+
+
 def start(title: str, icon: str = "🔤") -> Selection | None:
     """Page settings and the shared sidebar; the selected model (None when there is none)."""
     st.set_page_config(page_title=f"{title} · Seq2Seq Studio" if title else "Seq2Seq Studio", page_icon=icon,
-                       layout="wide")
+                       layout="wide", initial_sidebar_state=SIDEBAR_PX)
     return render_sidebar()

@@ -10,9 +10,10 @@ from seq2seq import service
 from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.service import runs
-from studio.render import decode_label
+from studio import explain
+from studio.render import MAX_CHARS, MAX_LINES, decode_label
 from studio.sidebar import cached_translator
-from studio.text import escape_markdown
+from studio.text import escape_markdown, sentences
 from studio.views import start
 
 
@@ -84,6 +85,7 @@ def evaluate_tab(models: list[service.ModelInfo], current: str | None, decode: D
     st.dataframe(result.rows.sort_values("sentence BLEU", ascending=worst_first, kind="stable"), hide_index=True)
     st.caption("Sentence BLEU (sacreBLEU, effective order) uses all of a sentence's references; "
                "the table shows the first and how many there are.")
+    explain.what("scores")
 
 
 def compare_tab(models: list[service.ModelInfo], current: str | None, decode: DecodeConfig) -> None:
@@ -105,11 +107,31 @@ def compare_tab(models: list[service.ModelInfo], current: str | None, decode: De
         except UserError as exc:
             st.error(escape_markdown(str(exc)))
     names, decoding, result_a, result_b = st.session_state.get("models_cmp", (None, None, None, None))
-    if names != (a.name, b.name):
+    if names == (a.name, b.name):
+        st.text(f"A · {score_line(a.name, result_a, decoding)}\nB · {score_line(b.name, result_b, decoding)}")
+        st.caption("Largest sentence-BLEU differences first; B − A > 0 where B does better.")
+        st.dataframe(service.side_by_side(result_a.rows, result_b.rows), hide_index=True)
+    typed_comparison(a, b, decode)
+
+
+def typed_comparison(a: service.ModelInfo, b: service.ModelInfo, decode: DecodeConfig) -> None:
+    """Both models on sentences the user types, with sentence BLEU where a reference follows a tab."""
+    st.markdown("**Or compare them on sentences of your own**")
+    text = st.text_area("Sentences of your own", key="models_cmp_typed", height=110, max_chars=MAX_CHARS,
+                        placeholder="One sentence per line; a reference may follow a tab: source<TAB>reference",
+                        help="One sentence per line. To score the outputs, put a tab and the expected "
+                             "translation after the sentence.")
+    lines = sentences(text)[:MAX_LINES]
+    if st.button("Translate with both", disabled=not lines):
+        table = service.compare_typed(cached_translator(str(a.path), a.version),
+                                      cached_translator(str(b.path), b.version), decode, lines)
+        st.session_state["models_cmp_typed_result"] = ((a.name, b.name, tuple(lines)), decode_label(decode), table)
+    shown, decoding, table = st.session_state.get("models_cmp_typed_result", (None, None, None))
+    if shown != (a.name, b.name, tuple(lines)):
         return
-    st.text(f"A · {score_line(a.name, result_a, decoding)}\nB · {score_line(b.name, result_b, decoding)}")
-    st.caption("Largest sentence-BLEU differences first; B − A > 0 where B does better.")
-    st.dataframe(service.side_by_side(result_a.rows, result_b.rows), hide_index=True)
+    st.caption(f"A = {escape_markdown(a.name)}, B = {escape_markdown(b.name)} · {escape_markdown(decoding)}"
+               + (" · sentence BLEU (0-100) against your reference" if "reference" in table.columns else ""))
+    st.dataframe(table, hide_index=True)
 
 
 def files_tab(models: list[service.ModelInfo], current: str | None) -> None:

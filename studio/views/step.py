@@ -10,7 +10,7 @@ import streamlit as st
 
 from seq2seq.errors import UserError
 from seq2seq.service import BOS_ID, PAD_ID
-from studio import chart_specs, query, render, traces
+from studio import chart_specs, charts_search, explain, query, render, traces
 from studio.equations import step_equations
 from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
@@ -52,18 +52,20 @@ def step_panel(selection: Selection, sentence: str, forced: list[int], trace) ->
     what_if(trace, current - 1, forced)
     if specs["beam"] is not None:
         with st.expander("Beam search tree", expanded=True):
-            chart_specs.show(specs["beam"])
+            beam_tree(trace, current, specs["beam"])
     attribution_section(selection, trace, current - 1, "step_attribution")
     equations = st.expander("Inside one step: the equations with this step's values", key="step_equations",
                             on_change="rerun")
     with equations:
         if equations.open:
             inside_step(selection, trace, current - 1)
+            explain.what("equations")
 
 
 def pick_sentence(selection: Selection) -> str:
     """The shared sentence box; with several lines, which one to step through."""
-    lines = render.usable_lines(render.text_box(selection, "Sentence (several lines: pick one below)", height=80))
+    lines = render.usable_lines(render.text_box(selection, "Sentence", height=80,
+                                                help="Type several lines to pick which one to step through."))
     if len(lines) <= 1:
         return lines[0] if lines else ""
     query.put("line", min(len(lines), query.state("line", 1, query.bounded(int, 1, len(lines)))))
@@ -131,22 +133,41 @@ def what_if(trace, index: int, forced: list[int]) -> None:
 
 
 def step_view(trace, index: int, specs: dict) -> None:
+    """The output so far across the page (it grows with every step), then this step's numbers beside
+    each other: in a column, a long output would run into them."""
     step = trace.steps[index]
+    pick = "this step's pick, forced" if step.forced else "this step's pick"
+    st.markdown(f"**Output up to this step** (the last chip is {pick})")
+    chart_specs.show(specs["chips"])
     left, right = st.columns([3, 2])
     with left:
-        pick = "this step's pick, forced" if step.forced else "this step's pick"
-        st.markdown(f"**Output up to this step** (the last chip is {pick})")
-        chart_specs.show(specs["chips"])
         st.markdown("**Next-piece probabilities** (top candidates; the piece taken is highlighted)")
         chart_specs.show(specs["candidates"], stretch=True)
+        explain.what("candidates")
     with right:
         metrics = st.columns(2)
-        metrics[0].metric("Entropy", f"{step.entropy:.2f} nats", help="0 = certain; ln(vocabulary size) = uniform")
-        metrics[1].metric("p(piece taken)", f"{math.exp(step.logprob):.1%}")
+        metrics[0].metric("Entropy", f"{step.entropy:.2f} nats", help=explain.HELP["entropy"])
+        metrics[1].metric("p(piece taken)", f"{math.exp(step.logprob):.1%}", help=explain.HELP["p_taken"])
         st.markdown("**Attention over the source** at this step")
         if specs["attention"] is None:
             st.info("This model has no attention: every step sees the same fixed summary of the source.")
+            return
         chart_specs.show(specs["attention"], stretch=True)
+        explain.what("step_attention")
+
+
+def beam_tree(trace, current: int, kept_only: dict) -> None:
+    """The search tree (kept and finished hypotheses, or every candidate scored), and the hypotheses
+    held after the current step written out in full."""
+    pruned = st.toggle("Show pruned candidates", key="step_beam_pruned",
+                       help="Candidates the search scored at each step and dropped because better ones filled the beam.")
+    if pruned:
+        render.chart(charts_search.beam_tree_chart(trace.beam, current, show_pruned=True))
+    else:
+        chart_specs.show(kept_only)
+    st.markdown(f"**Hypotheses after step {current}**, best first")
+    st.dataframe(charts_search.beam_step_table(trace.beam, current), hide_index=True)
+    explain.what("beam_tree")
 
 
 def inside_step(selection: Selection, trace, index: int) -> None:
