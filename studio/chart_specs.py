@@ -9,8 +9,11 @@ from typing import Any
 
 import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
 
 from seq2seq.config import DecodeConfig
+from seq2seq.decoding.trace import Trace
+from seq2seq.service import ModelInfo
 from studio import charts, charts_search, traces
 from studio.sidebar import Selection
 
@@ -20,8 +23,15 @@ MAX_SPECS = 4000
 
 
 def spec(chart: alt.TopLevelMixin | None) -> Spec | None:
+    """The chart as st.vega_lite_chart takes it, its datasets already in the Arrow format Streamlit
+    sends (which it would otherwise convert again on every rerun)."""
+    if chart is None:
+        return None
     # Altair's schema validation costs more than the chart itself; the builders' tests validate.
-    return None if chart is None else chart.to_dict(validate=False)
+    value = chart.to_dict(validate=False)
+    value["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(rows)
+                         for name, rows in value.get("datasets", {}).items()}
+    return value
 
 
 def show(value: Spec | None, stretch: bool = False) -> None:
@@ -47,11 +57,13 @@ def step_specs(selection: Selection, text: str, prefix: list[int], index: int) -
 
 
 @st.cache_data(max_entries=MAX_SPECS, show_spinner=False)
-def _output(path: str, version: float, text: str, decode: DecodeConfig) -> Spec:
-    return spec(charts.output_chips(traces.cached(path, version, text, decode, ()).trace.steps))
+def _chips(path: str, version: float, decode: DecodeConfig, source: tuple[int, ...],
+           choices: tuple[tuple[int, bool], ...], _steps: list) -> Spec:
+    return spec(charts.output_chips(_steps))
 
 
-def output_chips(selection: Selection, text: str, decode: DecodeConfig | None = None) -> Spec:
-    """A translation's pieces coloured by entropy, as the home and translate pages show it."""
-    info = selection.model
-    return _output(str(info.path), info.version, text, decode or selection.decode)
+def output_chips(info: ModelInfo, decode: DecodeConfig, trace: Trace) -> Spec:
+    """A translation's pieces coloured by entropy (home and translate pages), keyed by what decides
+    the chart: the model's version, the settings, the source and each step's choice."""
+    choices = tuple((step.chosen_id, step.forced) for step in trace.steps)
+    return _chips(str(info.path), info.version, decode, tuple(trace.src_ids), choices, trace.steps)

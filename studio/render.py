@@ -8,7 +8,7 @@ import streamlit as st
 
 from seq2seq.config import DecodeConfig
 from seq2seq.service import UNK_ID
-from studio import charts, explain, query
+from studio import chart_specs, explain, query
 from studio.examples import example_sentence
 from studio.sidebar import Selection
 from studio.text import escape_markdown, sentences
@@ -73,7 +73,7 @@ def translation(timed: Timed, selection: Selection, decode: DecodeConfig) -> Non
     """The translation in large type, its pieces coloured by the model's uncertainty, and the timing."""
     big_text(timed.trace.translation)
     input_notes(timed, selection)
-    chart(charts.output_chips(timed.trace.steps))
+    chart_specs.show(chart_specs.output_chips(selection.model, decode, timed.trace))
     st.caption(f"{len(timed.trace.steps)} decoding steps · {decode_label(decode)} · decoded in "
                f"{timed.ms:.0f} ms on the server · chip colour = entropy of the step (dark = unsure)")
     explain.what("chips")

@@ -130,7 +130,13 @@ def _decoding_widgets() -> DecodeConfig:
         st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=query.keep,
                   args=("topp",))
         st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=query.keep, args=("seed",))
-    return DecodeConfig(strategy=strategy, beam_size=setting("beam"), length_penalty=setting("lp"),
-                        n_best=min(5, setting("beam")) if strategy == "beam" else 1,
-                        temperature=setting("temp"), top_k=setting("topk"), top_p=setting("topp"),
-                        seed=setting("seed")).validate()
+    return decode_config(strategy, setting)
+
+
+def decode_config(strategy: str, value=lambda name: SETTINGS[name][0]) -> DecodeConfig:
+    """The settings as the engine takes them; `value(name)` gives each knob (default: the defaults,
+    which is what a first visit's pages decode with)."""
+    return DecodeConfig(strategy=strategy, beam_size=value("beam"), length_penalty=value("lp"),
+                        n_best=min(5, value("beam")) if strategy == "beam" else 1,
+                        temperature=value("temp"), top_k=value("topk"), top_p=value("topp"),
+                        seed=value("seed")).validate()
