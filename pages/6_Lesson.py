@@ -1,0 +1,7 @@
+"""A guided lesson: the classic encoder-decoder story step by step, each with a live view of the model.
+
+The page is drawn by studio/views/lesson.py.
+"""
+from studio.views import lesson
+
+lesson.show()
