@@ -12,6 +12,7 @@ from seq2seq.errors import UserError
 from seq2seq.service import runs
 from seq2seq.service.runs import Event, continued, latest, merge
 from studio import charts_training as charts
+from studio import teacher
 from studio.query import put
 from studio.sidebar import remember
 from studio.text import escape_markdown
@@ -79,7 +80,13 @@ def _actions(status: runs.RunStatus) -> None:
             _act(runs.delete, status.run_id)
 
 
+# What each guarded button does, in the words of classroom mode's refusal.
+_ACTIONS = {runs.stop: "Stopping a run", runs.resume: "Resuming a run", runs.delete: "Deleting a run"}
+
+
 def _act(action, run_id: str) -> None:
+    if not teacher.allowed(_ACTIONS[action]):
+        return
     try:
         action(run_id)
     except UserError as exc:

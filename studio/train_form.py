@@ -15,6 +15,7 @@ import streamlit as st
 from seq2seq.config import ATTENTIONS, CELLS
 from seq2seq.errors import UserError
 from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset, validate_tsv
+from studio import teacher
 from studio.text import escape_markdown
 
 PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",
@@ -122,6 +123,10 @@ def _check_upload(data: bytes, name: str) -> pd.DataFrame:
 
 
 def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, bytes | None]:
+    if not teacher.unlocked():
+        st.info("Uploading training data needs the teacher passphrase (classroom mode): the teacher unlocks it "
+                "at the top of this page.")
+        return None, None
     file = st.file_uploader("Sentence pairs: one `source<TAB>target` per line, UTF-8", type=["tsv", "txt"],
                             key=k + "upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if file is None:

@@ -45,11 +45,12 @@ def warm() -> None:
 
 
 def _warm_default_model() -> None:
-    from seq2seq.service import list_models
+    from seq2seq.service import classroom, list_models
     from studio import chart_specs, traces
     from studio.examples import example_sentence
     from studio.sidebar import cached_translator, decode_config
 
+    classroom.classroom_gate()  # takes the passphrase out of the environment before any run is launched
     models = list_models()
     if not models:
         return

@@ -5,6 +5,7 @@ forced prefix), analyses (reference states and their projections, units, neighbo
 scores by length) and, in `service.runs`, training runs. Everything comes back as plain data:
 dataclasses, lists, dicts, numpy arrays and DataFrames, never a module the caller must reach into.
 """
+from seq2seq.service import classroom  # noqa: F401  (service.classroom: the teacher passphrase)
 from seq2seq.service import experiments  # noqa: F401  (service.experiments: sweeps, overlays, lengths)
 from seq2seq.service import runs  # noqa: F401  (service.runs: the Train page's door)
 from seq2seq.service.analyses import *  # noqa: F401,F403

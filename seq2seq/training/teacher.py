@@ -44,10 +44,12 @@ class TeacherGate:
         return self._expected is not None
 
     def accepts(self, attempt: str | None) -> bool:
-        """Constant-time comparison; a wrong guess returns only after the delay."""
+        """Constant-time comparison; a wrong guess returns only after the delay (no guess at once)."""
         if self._expected is None:
             return True
-        if attempt and hmac.compare_digest(_digest(attempt), self._expected):
+        if not attempt:
+            return False  # no guess made: nothing to slow down
+        if hmac.compare_digest(_digest(attempt), self._expected):
             return True
         with _WRONG_GUESSES:
             time.sleep(self._delay_s)

@@ -10,7 +10,7 @@ from seq2seq import service
 from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.service import runs
-from studio import explain
+from studio import explain, teacher
 from studio.render import MAX_CHARS, MAX_LINES, decode_label
 from studio.sidebar import cached_translator
 from studio.text import escape_markdown, sentences
@@ -142,9 +142,12 @@ def files_tab(models: list[service.ModelInfo], current: str | None) -> None:
     if info.shipped:
         st.caption("Shipped models are read-only.")
         return
+    teacher.unlock_panel()
     with st.popover("🗑 Delete this run"):
         st.write(f"Delete {info.name} and everything in its folder?")
         if st.button("Yes, delete it", type="primary", key="models_delete"):
+            if not teacher.allowed("Deleting a run"):
+                return
             try:
                 runs.delete(info.path.name)
             except UserError as exc:

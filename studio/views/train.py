@@ -9,7 +9,7 @@ import streamlit as st
 
 from seq2seq.errors import UserError
 from seq2seq.service import runs
-from studio import query
+from studio import query, teacher
 from studio.run_view import STATE_LABELS, run_panel
 from studio.text import escape_markdown
 from studio.train_form import Draft, recipe_form
@@ -22,6 +22,7 @@ def show() -> None:
     st.title("Train")
     st.caption("Training runs in the background: you can switch pages or reload while it trains. "
                "A finished run appears in the sidebar's model picker.")
+    teacher.unlock_panel()
     all_runs = runs.list_runs()
     run_id = pick_run(all_runs) if all_runs else ""
     if run_id:
@@ -59,6 +60,8 @@ def launch_section(draft: Draft, all_runs: list[runs.RunStatus]) -> None:
         st.warning(f"{escape_markdown(', '.join(busy))} is training; at most {limit} run(s) at a time. "
                    "Stop it or wait for it to finish.")
     if st.button("🚀 Launch", type="primary", disabled=len(busy) >= limit):
+        if not teacher.allowed("Launching a run"):
+            return
         try:
             run_id = runs.launch(recipe, draft.name, draft.threads, draft.upload)
         except UserError as exc:

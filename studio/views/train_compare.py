@@ -11,7 +11,7 @@ import streamlit as st
 from seq2seq import service
 from seq2seq.errors import UserError
 from seq2seq.service import experiments, runs
-from studio import charts_explain, explain_cache, render
+from studio import charts_explain, explain_cache, render, teacher
 from studio.text import escape_markdown
 
 MAX_OVERLAID = 8
@@ -50,6 +50,8 @@ def sweep_form() -> None:
 
 
 def launch(name: str, preset: str, axes: dict[str, list]) -> None:
+    if not teacher.allowed("Launching a sweep"):
+        return
     try:
         experiments.start_sweep(name, preset, axes)
     except UserError as exc:

@@ -1,0 +1,92 @@
+"""Classroom mode in the pages (AppTest): without the teacher passphrase, launching a run, deleting
+one and uploading training data are refused with a message and change nothing; a wrong passphrase
+unlocks nothing; the right one unlocks this tab's teacher actions."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seq2seq.catalog import RUNS_ENV
+from seq2seq.training import runs, teacher
+from seq2seq.training.teacher import PASSPHRASE_ENV
+from studio.text import escape_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN, MODELS = ROOT / "pages" / "4_Train.py", ROOT / "pages" / "5_Models.py"
+PASSPHRASE = "chalk and cheese"
+
+
+@pytest.fixture(autouse=True)
+def classroom(tmp_path, monkeypatch):
+    """A classroom server's environment: the passphrase set, an empty runs folder with one finished run."""
+    runs_dir = tmp_path / "runs"
+    shutil.copytree(ROOT / "checkpoints" / "dates", runs_dir / "lesson-one")
+    monkeypatch.setenv(RUNS_ENV, str(runs_dir))
+    monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+    teacher.classroom_gate.cache_clear()
+    yield runs_dir
+    teacher.classroom_gate.cache_clear()  # later tests in this process get an open app again
+
+
+def run_ids() -> list[str]:
+    """Every run folder, whether the app launched it or not (hidden ones hold the sweeps' queue)."""
+    return sorted(p.name for p in runs.runs_root().iterdir() if not p.name.startswith("."))
+
+
+def errors(app: AppTest) -> str:
+    return " ".join(e.value for e in app.error)
+
+
+def models_files_tab() -> AppTest:
+    app = AppTest.from_file(str(MODELS), default_timeout=120).run()
+    return app.selectbox(key="models_files_model").set_value("runs/lesson-one").run()
+
+
+def test_launching_without_the_passphrase_is_refused_and_starts_nothing():
+    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    before = run_ids()
+    next(b for b in app.button if b.label == "🚀 Launch").click().run()
+    assert not app.exception
+    assert escape_markdown("Launching a run needs the teacher passphrase (no passphrase was entered)") in errors(app)
+    assert run_ids() == before == ["lesson-one"]
+
+
+def test_deleting_without_the_passphrase_is_refused_and_keeps_the_run(classroom):
+    app = models_files_tab()
+    app.button(key="models_delete").click().run()
+    assert not app.exception
+    assert "Deleting a run needs the teacher passphrase" in errors(app)
+    assert (classroom / "lesson-one").is_dir() and run_ids() == ["lesson-one"]
+
+
+def test_uploading_training_data_needs_the_passphrase():
+    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
+    assert not app.get("file_uploader")
+    assert any("Uploading training data needs the teacher passphrase" in i.value for i in app.info)
+
+
+def test_a_wrong_passphrase_unlocks_nothing_and_the_right_one_lets_the_teacher_delete(classroom):
+    app = models_files_tab()
+    app.text_input(key="teacher_attempt").input("cheese and chalk")
+    next(b for b in app.button if b.label == "Unlock teacher actions").click().run()
+    assert escape_markdown("the passphrase entered is wrong") in errors(app)
+    app.button(key="models_delete").click().run()
+    assert (classroom / "lesson-one").is_dir()
+    app.text_input(key="teacher_attempt").input(PASSPHRASE)
+    next(b for b in app.button if b.label == "Unlock teacher actions").click().run()
+    assert not app.error and any("unlocked" in c.value for c in app.caption)
+    app.button(key="models_delete").click().run()
+    assert not app.exception and not app.error
+    assert not (classroom / "lesson-one").exists() and run_ids() == []
+
+
+def test_without_a_passphrase_nothing_asks_for_one(monkeypatch):
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    teacher.classroom_gate.cache_clear()
+    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
+    assert app.get("file_uploader") and not [e for e in app.expander if "Classroom mode" in e.label]
