@@ -1,8 +1,8 @@
 """Which source pieces caused one output piece: saliency, gradient × input, integrated gradients.
 
 Each method explains f(x) = log p(y_t | y_<t, x), the log-probability the model gives output piece
-y_t under teacher forcing, in terms of the embedding e_j of each source piece j (Captum's layer
-methods, given the embeddings as their input):
+y_t under teacher forcing, in terms of the embedding e_j of each source piece j (Captum's Saliency
+and IntegratedGradients, given the embeddings as their input):
   saliency            ‖∂f/∂e_j‖₂                        how sensitive f is to piece j (never negative)
   gradient × input    Σ_k e_jk · ∂f/∂e_jk               first-order share of f owed to piece j (signed)
   integrated grads.   Σ_k e_jk · ∫₀¹ ∂f/∂e_jk(α e) dα   exact shares: they sum to f(x) − f(baseline)
@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from captum.attr import InputXGradient, IntegratedGradients, Saliency
+from captum.attr import IntegratedGradients, Saliency
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
 from seq2seq.data.tokenizer import BOS_ID, EOS_ID
-from seq2seq.decoding.forced import teacher_forced
 from seq2seq.errors import UserError
 from seq2seq.nn.model import Seq2Seq
 
@@ -42,17 +41,20 @@ class Attribution:
     completeness_gap: float  # Σ IG − (f(x) − f(baseline)): zero for exact integration
 
 
-def _step_logprobs(model: Seq2Seq, embedded, src, lengths, tgt_in, step: int) -> torch.Tensor:
-    """Captum's forward function: (B, V) log-probabilities at `step` when the source pieces `src`
-    are embedded as `embedded` (B, T_src, E) instead of by the embedding table (`target` picks the piece).
-
-    The model's own forward runs unchanged; a hook swaps in the given embeddings, so that Captum
-    differentiates with respect to them."""
+def _forward(model: Seq2Seq, embedded, src, lengths, tgt_in, hook=None) -> torch.Tensor:
+    """The model's own teacher-forced forward pass, with the source pieces `src` embedded as `embedded`
+    (B, T_src, E) instead of by the embedding table: a hook swaps them in, so that Captum can
+    differentiate with respect to them. -> logits (B, T_tgt, V)."""
     handle = model.encoder.embedding.register_forward_hook(lambda module, inputs, output: embedded)
     try:
-        return torch.log_softmax(model(src, lengths, tgt_in)[:, step].float(), dim=-1)
+        return model(src, lengths, tgt_in, hook=hook)
     finally:
         handle.remove()
+
+
+def _step_logprobs(model: Seq2Seq, embedded, src, lengths, tgt_in, step: int) -> torch.Tensor:
+    """Captum's forward function: (B, V) log-probabilities at `step` (its `target` picks the piece)."""
+    return torch.log_softmax(_forward(model, embedded, src, lengths, tgt_in)[:, step].float(), dim=-1)
 
 
 def _inputs(model: Seq2Seq, source: list[int], output_ids: list[int], step: int):
@@ -64,43 +66,41 @@ def _inputs(model: Seq2Seq, source: list[int], output_ids: list[int], step: int)
     return src, lengths, tgt_in, target
 
 
-def attention_and_logprob(model: Seq2Seq, source: list[int], output_ids: list[int], step: int):
-    """The step's attention weights (None without attention) and log p(y_t), from the shared model."""
-    seen = {}
-
-    def keep(t, inputs, logits, state, memory, details):
-        if t == step:
-            seen["weights"] = details.get("weights")
-            seen["logprob"] = torch.log_softmax(logits[0].float(), dim=-1)
-
-    with torch.inference_mode():
-        teacher_forced(model, [source], [list(output_ids)], hook=keep)
-    target = (list(output_ids) + [EOS_ID])[step]
-    weights = seen["weights"]
-    return (None if weights is None else weights[0].tolist()), float(seen["logprob"][target])
-
-
 def attribute(model: Seq2Seq, source: list[int], output_ids: list[int], step: int,
               ig_steps: int = IG_STEPS) -> Attribution:
     """All three methods for output step `step` of `output_ids` (EOS is step len(output_ids))."""
     src, lengths, tgt_in, target = _inputs(model, source, output_ids, step)
-    attention, _ = attention_and_logprob(model, source, output_ids, step)
     args = (src, lengths, tgt_in, step)
     with torch.inference_mode(False), torch.enable_grad(), private_copy(model) as twin:
         forward = lambda *a: _step_logprobs(twin, *a)  # noqa: E731 (Captum wants a plain callable)
         embedded = twin.encoder.embedding(src).detach().requires_grad_()  # (1, T_src, E)
+        # Gradient × input is this gradient times the embedding: one backward pass serves both.
         gradient = Saliency(forward).attribute(embedded, target=target, abs=False, additional_forward_args=args)
-        grad_x_input = InputXGradient(forward).attribute(embedded, target=target, additional_forward_args=args)
         baseline = torch.zeros_like(embedded)
         integrated = IntegratedGradients(forward).attribute(
             embedded, baselines=baseline, target=target, additional_forward_args=args, n_steps=ig_steps,
             internal_batch_size=ig_steps)
         with torch.no_grad():
-            ends = forward(torch.cat([embedded, baseline]), *_batched(args, 2))[:, target].tolist()
+            ends, attention = _ends_and_attention(twin, torch.cat([embedded, baseline]), args, target)
     ig = integrated[0].detach().sum(-1)
-    scores = {"saliency": gradient[0].norm(dim=-1).tolist(), "gradient_x_input": grad_x_input[0].sum(-1).tolist(),
+    scores = {"saliency": gradient[0].norm(dim=-1).tolist(),
+              "gradient_x_input": (gradient[0] * embedded[0].detach()).sum(-1).tolist(),
               "integrated_gradients": ig.tolist()}
-    return Attribution(step, target, ends[0], ends[1], scores, attention, float(ig.detach().sum()) - (ends[0] - ends[1]))
+    return Attribution(step, target, ends[0], ends[1], scores, attention, float(ig.sum()) - (ends[0] - ends[1]))
+
+
+def _ends_and_attention(twin: Seq2Seq, ends, args: tuple, target: int) -> tuple[list[float], list[float] | None]:
+    """f(x) and f(baseline) in one batch of two, and the real input's attention weights at the step."""
+    src, lengths, tgt_in, step = _batched(args, 2)
+    seen = {}
+
+    def keep(t, inputs, logits, state, memory, details):
+        if t == step:
+            seen["weights"] = details.get("weights")
+
+    logits = _forward(twin, ends, src, lengths, tgt_in, hook=keep)[:, step]
+    weights = seen.get("weights")
+    return torch.log_softmax(logits.float(), -1)[:, target].tolist(), (None if weights is None else weights[0].tolist())
 
 
 def _batched(args: tuple, copies: int) -> tuple:
