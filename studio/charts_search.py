@@ -46,16 +46,20 @@ def _parent(node: BeamNode) -> int:
     return -1 if node.parent is None or node.parent < 0 else node.parent
 
 
-def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None,
-                    show_pruned: bool = False) -> alt.LayerChart:
+def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show_pruned: bool = False,
+                    max_width: int = 620) -> alt.LayerChart:
     """Steps run down the page, hypotheses across by their rank at that step (0 = best score); colour =
     what the search did with each. Each piece is written beside its dot, so with beam 5 and 20 steps
-    every label keeps its own place. `current_step` (from 1) draws a band across that step."""
+    every label keeps its own place. `current_step` (from 1) draws a band across that step.
+
+    Kept and finished hypotheses fit `max_width` with whole labels; with the pruned candidates too
+    (twice as many columns) long pieces are cut short: the table beside the tree writes them out."""
     points, edges = beam_frames(nodes)
     if not show_pruned:
         points, edges = points[points["status"] != "pruned"], edges[edges["status"] != "pruned"]
     longest = max((len(p) for p in points["piece"]), default=1)
-    column = max(56, min(120, 8 * longest + 28))
+    ranks = int(points["rank"].max()) + 1 if len(points) else 1
+    column = max(44, min(120, 8 * longest + 28, max_width // (ranks + 1)))
     x = alt.X("rank:Q", title="rank at this step (0 = best score)", axis=alt.Axis(tickMinStep=1, orient="top"),
               scale=alt.Scale(domain=[-0.3, max(1, int(points["rank"].max()) if len(points) else 1) + 0.7]))
     y = alt.Y("step:Q", title="step", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(reverse=True, domainMin=0))
@@ -64,15 +68,14 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None,
     tooltip = ["piece:N", "id:Q", "step:Q", "rank:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f"),
                alt.Tooltip("score:Q", format=".3f")]
     dots = alt.Chart(points).mark_circle(size=110, opacity=1).encode(x=x, y=y, color=color, tooltip=tooltip)
-    labels = alt.Chart(points).mark_text(align="left", dx=8, fontSize=13).encode(x=x, y=y, text="piece:N",
-                                                                                 tooltip=tooltip)
+    labels = alt.Chart(points).mark_text(align="left", dx=8, fontSize=13, limit=column - 12).encode(
+        x=x, y=y, text="piece:N", tooltip=tooltip)
     root = alt.Chart(pd.DataFrame({"step": [0], "rank": [0], "piece": ["<s>"]})).mark_text(
         align="left", dx=8, fontSize=13).encode(x=x, y=y, text="piece:N")
     layers = [lines, dots, labels, root]
     if current_step is not None:
         marker = pd.DataFrame({"step": [current_step]})
         layers.insert(0, alt.Chart(marker).mark_rule(color="#f2c14e", strokeWidth=22, opacity=0.35).encode(y=y))
-    ranks = int(points["rank"].max()) + 1 if len(points) else 1
     steps = int(points["step"].max()) + 1 if len(points) else 1
     return alt.layer(*layers).properties(width=column * (ranks + 1), height=max(120, 30 * steps))
 
