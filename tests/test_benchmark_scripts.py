@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = ["app_cold_start", "decoding", "inside_page", "latency", "load", "profile_train_step",
-           "quality_per_minute", "throughput", "toy_training"]
+SCRIPTS = ["app_cold_start", "attribution", "decoding", "inside_page", "latency", "load", "profile_train_step",
+           "quality_per_minute", "throughput", "toy_training", "vanishing_gradients"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
