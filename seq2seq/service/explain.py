@@ -20,7 +20,7 @@ __all__ = ["ATTRIBUTION_LABELS", "ATTRIBUTION_METHODS", "GRADIENT_MODELS", "PATT
 
 ATTRIBUTION_METHODS = attribution.METHODS
 ATTRIBUTION_LABELS = {**attribution.LABELS, faithfulness.ATTENTION: "attention"}
-# The three shipped models trained the same way (copy up to 30 letters, no attention, one-way
+# The three shipped models trained the same way (reverse up to 30 letters, no attention, one-way
 # encoder) that differ only in their cell: the Inside page's vanishing-gradient chart compares them.
 GRADIENT_MODELS = {"rnn": "grad-rnn", "gru": "grad-gru", "lstm": "grad-lstm"}
 PATTERN_THRESHOLD = patterns.DEFAULT_THRESHOLD

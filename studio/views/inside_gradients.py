@@ -1,6 +1,6 @@
 """The Inside page's vanishing-gradient view: how much of the loss at an output step reaches each
 source piece, against how many recurrent steps lie between them, for the three shipped models that
-differ only in their cell (rnn, gru, lstm; copy up to 30 letters, no attention)."""
+differ only in their cell (rnn, gru, lstm; reverse up to 30 letters, no attention)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -38,9 +38,10 @@ def gradients(selection: Selection, sentence: str) -> None:
                 "`python -m seq2seq train --preset grad-rnn` (and grad-gru, grad-lstm); see checkpoints/README.md.")
         return
     names = ", ".join(m.name for m in models.values())
-    text = st.text_input("Letters to copy (up to 30, a-z)", value=DEFAULT_INPUT, max_chars=30,
-                         key="inside_grad_text", help=f"The models ({escape_markdown(names)}) copy strings "
-                                                      "of letters; the loss is measured against the exact copy.")
+    text = st.text_input("Letters to reverse (up to 30, a-z)", value=DEFAULT_INPUT, max_chars=30,
+                         key="inside_grad_text", help=f"The models ({escape_markdown(names)}) reverse "
+                                                      "strings of letters; the loss is measured against the exact "
+                                                      "reversal.")
     clean = "".join(ch for ch in text.lower() if "a" <= ch <= "z")
     if not clean:
         st.info("Type a few letters a-z.")

@@ -60,7 +60,7 @@ def _long(selection: Selection, sentence: str) -> None:
         return
     curves = {cell: explain_cache.gradient_curve(str(info.path), info.version, DEFAULT_INPUT).by_distance()
               for cell, info in models.items()}
-    st.markdown(f"**How much learning signal reaches a letter *d* steps back** (copying “{DEFAULT_INPUT}”)")
+    st.markdown(f"**How much learning signal reaches a letter *d* steps back** (reversing “{DEFAULT_INPUT}”)")
     render.chart(charts_explain.gradient_chart(charts_explain.gradient_frame(curves)), stretch=True)
 
 
