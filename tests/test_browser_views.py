@@ -190,6 +190,9 @@ def home_and_translate(page, console: Console, url: str, model: str) -> None:
     click_toggle(page, "Whole words")
     check(page, console, f"{model} translate, heatmap without </s> by words")
     open_explanations(page, console, f"{model} translate")
+    expand(page, "Attribution: which source pieces caused")
+    page.get_by_text("Faithfulness check").first.wait_for()
+    check(page, console, f"{model} translate: attribution of a piece")
 
 
 def step_by_step(page, console: Console, model: str) -> None:
@@ -199,6 +202,8 @@ def step_by_step(page, console: Console, model: str) -> None:
     check(page, console, f"{model} step 2")
     expand(page, "Inside one step")
     expand(page, "All steps")
+    expand(page, "Attribution: which source pieces caused")
+    page.get_by_text("Faithfulness check").first.wait_for()
     check(page, console, f"{model} step page expanders")
     open_explanations(page, console, f"{model} step page")
     page.get_by_test_id("stSidebar").get_by_text("Beam search", exact=True).first.click()
@@ -231,7 +236,20 @@ def train(page, console: Console, url: str, runs_dir: Path) -> None:
     check(page, console, "train: a finished run")
     expand(page, "New run")
     check(page, console, "train: the new-run form")
+    expand(page, "Sweep: one preset")
+    expand(page, "Compare runs")
+    page.get_by_text("Exact match by input length").first.wait_for()
+    check(page, console, "train: sweep form, runs overlaid, exact match by length")
     open_explanations(page, console, "train")
+
+
+def lesson(page, console: Console, model: str) -> None:
+    go(page, "Lesson")
+    for number in range(1, 7):
+        page.get_by_text(f"Step {number} of 6").first.wait_for()
+        check(page, console, f"{model} lesson step {number}")
+        if number < 6:
+            page.get_by_role("button", name="Next ▶").click()
 
 
 def models(page, console: Console) -> None:
@@ -252,6 +270,7 @@ def test_every_view_draws_whole_charts_without_errors(browser, server_url, runs_
     home_and_translate(page, console, server_url, model)
     step_by_step(page, console, model)
     inside(page, console, model)
+    lesson(page, console, model)
     if model == "dates":  # the pages below do not depend on the sidebar's model
         train(page, console, server_url, runs_dir)
         models(page, console)
