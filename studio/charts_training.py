@@ -5,6 +5,7 @@ overfitting shows as the two lines parting.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import altair as alt
@@ -15,6 +16,7 @@ from studio.charts import grid_frame, grid_heatmap
 
 SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=["#1f77b4", "#e4572e"])
 SCORE_TITLES = {"bleu": "validation BLEU", "exact_match": "validation exact match"}
+METRIC_LABELS = {"bleu": "Validation BLEU", "exact_match": "Validation exact match"}
 
 
 def curves_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
@@ -46,8 +48,12 @@ def perplexity_chart(events: list[dict[str, Any]]) -> alt.Chart:
 
 
 def score_metric(events: list[dict[str, Any]]) -> str:
-    """"bleu" or "exact_match", whichever the validations report."""
-    return next((m for e in events if e["type"] == "valid" for m in SCORE_TITLES if m in e), "exact_match")
+    """"bleu" or "exact_match": what the validations say they measure (older runs: the key they carry)."""
+    for event in events:
+        if event["type"] == "valid":
+            return event["metric"] if event.get("metric") in SCORE_TITLES else \
+                next((m for m in SCORE_TITLES if m in event), "exact_match")
+    return "exact_match"
 
 
 def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
@@ -56,9 +62,14 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
                           for e in events if e["type"] == "valid" and metric in e],
                          columns=["step", "score", "best"])
     score_format = ".1f" if metric == "bleu" else ".0%"
+    # A domain on the metric's own scale: one validation alone would otherwise span a zero-width domain
+    # whose ticks read "100.000000". Exact match is a fraction (0-1); BLEU (0-100) stops above the best score.
+    top = float(frame["score"].max()) if len(frame) else 0.0
+    domain = [0, 1] if metric == "exact_match" else [0, min(100, 10 * math.ceil(top / 10 + 1e-9) or 10)]
     return alt.Chart(frame).mark_line(color="#e4572e", point=alt.OverlayMarkDef(color="#e4572e")).encode(
-        x=alt.X("step:Q", title="training step"),
-        y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format)),
+        x=alt.X("step:Q", title="training step", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format, tickCount=5),
+                scale=alt.Scale(domain=domain)),
         tooltip=["step:Q", alt.Tooltip("score:Q", format=score_format), alt.Tooltip("best:N", title="new best")],
     ).properties(height=240)
 

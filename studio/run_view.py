@@ -12,9 +12,10 @@ from seq2seq.errors import UserError
 from seq2seq.service import runs
 from seq2seq.service.runs import Event, continued, latest, merge
 from studio import charts_training as charts
-from studio import teacher
+from studio import explain, teacher
 from studio.query import put
 from studio.sidebar import remember
+from studio.stop_reasons import reason_label, score_text, why_stopped
 from studio.text import escape_markdown
 
 STATE_LABELS = {"launching": "⏳ starting", "running": "🟢 training", "stopping": "🟡 stopping (saving a checkpoint)",
@@ -104,16 +105,16 @@ def _outcome(status: runs.RunStatus, events: list[Event]) -> None:
         if status.has_checkpoint:
             st.caption("Its last saved checkpoint is intact; resume to continue from it.")
     elif status.state == "stopped":
-        done = latest(events, "done")
-        where = f" at step {done['step']:,}" if done else ""
-        st.info(f"Stopped{where}. Its last checkpoint is usable; Resume continues from it."
+        st.info(f"Stopped. {why_stopped('stopped', None, events)} Its last checkpoint is usable."
                 if status.can_resume else "Stopped before it saved a checkpoint; delete it and launch again.")
     elif status.state == "finished":
         test = latest(events, "test") or {}
         score = f"BLEU {test['bleu']:.1f}" if "bleu" in test else \
             f"exact match {test['exact_match']:.1%}" if "exact_match" in test else "not scored"
-        st.success(f"Finished ({status.reason.replace('_', ' ')}): test set {score} (greedy). "
+        st.success(f"Finished: it {reason_label(status.reason)}. Test set {score} (greedy). "
                    f"Pick {status.model_name} in the sidebar's model picker to use it.")
+        st.markdown("**Why it stopped:** " + escape_markdown(
+            why_stopped(status.reason, runs.run_settings(status.run_id), events)))
 
 
 def _progress(status: runs.RunStatus, events: list[Event]) -> None:
@@ -121,12 +122,15 @@ def _progress(status: runs.RunStatus, events: list[Event]) -> None:
     if train is None:
         st.progress(0.0, text="Loading data and building the model…" if status.live else "No training step yet.")
         return
-    done = latest(events, "done")
-    step = done["step"] if done and status.state == "finished" else train["step"]
-    fraction = 1.0 if status.state == "finished" else train["progress"]
+    done = latest(events, "done") if not status.live else None
+    # The last step the run took: a run ends between two training reports, at its "done" step.
+    step = done["step"] if done else train["step"]
+    total_steps = start.get("total_steps") if start else None
+    fraction = step / total_steps if total_steps else train["progress"]
     eta = f" · ETA {_duration(train['eta_s'])}" if status.live and train.get("eta_s") is not None else ""
-    total = f" of {start['total_steps']:,}" if start else ""
-    st.progress(min(1.0, fraction), text=f"step {step:,}{total} · {fraction:.0%}{eta}")
+    total = f" of {total_steps:,}" if total_steps else ""
+    ended = f" · {reason_label(done['reason'])}" if done and done.get("reason") else ""
+    st.progress(min(1.0, fraction), text=f"step {step:,}{total} · {fraction:.0%}{eta}{ended}")
 
 
 def _duration(seconds: float) -> str:
@@ -139,13 +143,13 @@ def _numbers(events: list[Event]) -> None:
     if train is None:
         return
     loss, score, speed, rate = st.columns(4)
-    loss.metric("Training loss", f"{train['loss']:.3f}", help="Cross-entropy per target piece, last reporting window.")
+    loss.metric("Training loss", f"{train['loss']:.3f}", help=explain.HELP["loss"])
     metric = charts.score_metric(events)
     if valid is not None and metric in valid:
-        value = f"{valid[metric]:.1f}" if metric == "bleu" else f"{valid[metric]:.1%}"
-        score.metric(charts.SCORE_TITLES[metric].capitalize(), value, help=f"At step {valid['step']:,}.")
-    speed.metric("Tokens / s", f"{train['tokens_per_s']:,.0f}")
-    rate.metric("Learning rate", f"{train['lr']:.2g}", help="Halved when validation stops improving.")
+        score.metric(charts.METRIC_LABELS[metric], score_text(metric, valid[metric]),
+                     help=f"At step {valid['step']:,}. " + explain.GLOSSARY["bleu"])
+    speed.metric("Tokens / s", f"{train['tokens_per_s']:,.0f}", help=explain.HELP["tokens_per_s"])
+    rate.metric("Learning rate", f"{train['lr']:.2g}", help=explain.HELP["lr"])
 
 
 def _curves(events: list[Event]) -> None:
@@ -156,6 +160,7 @@ def _curves(events: list[Event]) -> None:
     middle.altair_chart(charts.perplexity_chart(events), width="stretch")
     if latest(events, "valid") is not None:
         right.altair_chart(charts.score_chart(events), width="stretch")
+    explain.what("training")
 
 
 def _probes(events: list[Event]) -> None:

@@ -19,6 +19,7 @@ from studio import teacher
 from studio.text import escape_markdown
 
 PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",
+           "Reverse a string, no attention (the bottleneck)": "reverse-noattn",
            "Tatoeba small (about 10 minutes)": "tatoeba-small", "Tatoeba full": "tatoeba-en-fr",
            "Multi30k": "multi30k-en-fr"}
 DATA_KINDS = ("Toy task", "Corpus on this computer", "Upload a TSV file")
@@ -46,9 +47,44 @@ def recipe_form() -> Draft:
     data, upload = _data_section(base["train"], k)
     model = {**base["model"], **_model_section(base["model"], k)}
     train = {**base["train"], **_train_section(base["train"], k)}
+    stop = None if data is None else stop_rule(base["train"], data["data"], k)
     name, threads = _run_section(preset, k)
-    recipe = None if data is None else {"model": model, "train": {**train, **data, "threads": threads}}
+    recipe = None if data is None or stop is None else \
+        {"model": model, "train": {**train, **data, **stop, "threads": threads}}
     return Draft(preset, recipe, upload, name, threads)
+
+
+# ----- when to stop early -----
+def score_metric(data: str) -> str:
+    """What validation measures on this data: exact match on toy tasks, BLEU on language."""
+    return "exact_match" if data.startswith("toy:") else "bleu"
+
+
+def preset_target(train: dict[str, Any], data: str) -> float:
+    """The preset's target score, on the scale the widget shows (exact match in %, BLEU 0-100), for the
+    preset's own data only: 0.995 exact match means nothing for BLEU on other data."""
+    metric = score_metric(data)
+    same = data == train["data"] and train.get("target_metric", "exact_match") == metric
+    target = float(train.get("target_score", 0.0)) if same else 0.0
+    return target * 100 if metric == "exact_match" else target
+
+
+def stop_rule(train: dict[str, Any], data: str, k: str) -> dict[str, Any] | None:
+    """target_score and target_metric for the chosen data, each on its own scale; None (with a
+    message) for a BLEU target that only makes sense as a fraction."""
+    metric = score_metric(data)
+    label = "Stop at validation exact match (%, 0 = never)" if metric == "exact_match" else \
+        "Stop at validation BLEU (0-100, 0 = never)"
+    value = st.number_input(label, 0.0, 100.0, preset_target(train, data), 0.5, key=f"{k}target:{data}",
+                            help="The run ends as soon as a validation reaches this score. Exact match is the "
+                                 "share of outputs identical to the reference; BLEU is on a 0-100 scale.")
+    if metric == "bleu" and 0 < value <= 1:
+        st.error(f"BLEU is on a 0-100 scale: a target of {value:g} would end the run at its first validation. "
+                 "Type the BLEU to reach (e.g. 25), or 0 to train until the other limits.")
+        return None
+    if not value:
+        return {"target_score": 0.0}
+    return {"target_score": round(value / 100, 4) if metric == "exact_match" else value, "target_metric": metric}
 
 
 # ----- data -----

@@ -2,14 +2,20 @@
 (launch, watch, stop, resume, delete) with their event history."""
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from seq2seq.config import TrainConfig, train_config_from_dict
 from seq2seq.data.corpora import CORPORA, available_corpora
 from seq2seq.data.toy import TASKS
 from seq2seq.data.upload import MAX_UPLOAD_BYTES, validate_tsv
+from seq2seq.errors import UserError
 from seq2seq.training.events import Event, continued, latest, merge
 from seq2seq.training.presets import PRESETS, get_preset
 from seq2seq.training.recipe import check_recipe, train_command
 from seq2seq.training.runs import (
     LIVE,
+    RECIPE,
     MAX_THREADS,
     RunStatus,
     delete,
@@ -19,11 +25,21 @@ from seq2seq.training.runs import (
     max_concurrent_runs,
     read_events,
     resume,
+    run_dir,
     status,
     stop,
 )
 
 __all__ = ["CORPORA", "LIVE", "MAX_THREADS", "MAX_UPLOAD_BYTES", "PRESETS", "TASKS", "Event", "RunStatus",
            "available_corpora", "check_recipe", "continued", "delete", "get_preset", "latest", "launch", "list_runs",
-           "make_run_id", "max_concurrent_runs", "merge", "read_events", "resume", "status", "stop", "train_command",
-           "validate_tsv"]
+           "make_run_id", "max_concurrent_runs", "merge", "read_events", "resume", "run_settings", "status", "stop",
+           "train_command", "validate_tsv"]
+
+
+def run_settings(run_id: str) -> TrainConfig | None:
+    """The training settings a run was launched with (its stop rules among them); None when unreadable."""
+    try:
+        recipe: dict[str, Any] = json.loads((run_dir(run_id) / RECIPE).read_text(encoding="utf-8"))
+        return train_config_from_dict(recipe.get("train", {}))
+    except (OSError, ValueError, TypeError, AttributeError, UserError):
+        return None

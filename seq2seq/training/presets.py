@@ -51,6 +51,12 @@ PRESETS: dict[str, dict[str, Any]] = {
               "model": _TOY_MODEL, "train": {**_TOY_TRAIN, "data": "toy:dates", "probes": ["March 5, 1987"]}},
     "reverse": {"description": "Reverse a string of up to 10 letters, about a minute",
                 "model": _TOY_MODEL, "train": {**_TOY_TRAIN, "data": "toy:reverse", "probes": ["abcdefg"]}},
+    # The twin of "reverse" with the source squeezed into one vector: trained side by side, the Inside
+    # page's bottleneck view shows exact match falling with length within a couple of minutes.
+    "reverse-noattn": {"description": "Reverse a string of up to 10 letters without attention (the fixed-length "
+                                      "bottleneck), about a minute",
+                       "model": {**_TOY_MODEL, "attention": "none"},
+                       "train": {**_TOY_TRAIN, "data": "toy:reverse", "probes": ["abcdefg"], "time_budget_s": 90}},
     "copy": {"description": "Copy a string of up to 10 letters", "model": _TOY_MODEL,
              "train": {**_TOY_TRAIN, "data": "toy:copy", "probes": ["hello"]}},
     "sort": {"description": "Sort the letters of a string", "model": _TOY_MODEL,
