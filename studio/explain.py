@@ -155,3 +155,10 @@ def what(topic: str) -> None:
         st.markdown(text)
         for term in terms:
             st.markdown(GLOSSARY[term])
+
+
+def terms(keys: tuple[str, ...], label: str = "What do these settings mean?") -> None:
+    """A button opening the glossary entries for a group of settings."""
+    with st.popover(label, icon=":material/help:"):
+        for key in keys:
+            st.markdown(GLOSSARY[key])

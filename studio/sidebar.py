@@ -14,7 +14,7 @@ import streamlit as st
 from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.service import ModelInfo, ModelSummary, list_models, load_translator, one_thread, summary
-from studio import query
+from studio import explain, query
 from studio.text import escape_markdown
 
 # One sentence at a time is too small for intra-op threads to pay: measured on this 2-core machine a
@@ -119,17 +119,26 @@ def _publish_settings(strategy: str) -> None:
 def _decoding_widgets() -> DecodeConfig:
     st.subheader("Decoding")
     strategy = st.radio("Strategy", list(STRATEGY_LABELS), key=_widget_key("strategy"), on_change=query.keep,
-                        args=("strategy",), format_func=STRATEGY_LABELS.get, horizontal=True)
+                        args=("strategy",), format_func=STRATEGY_LABELS.get, horizontal=True,
+                        help="Greedy takes the most likely piece at every step; beam search keeps several partial "
+                             "translations; sampling draws each piece at random from the model's distribution.")
     if strategy == "beam":
-        st.slider("Beam size", 1, 12, key=_widget_key("beam"), on_change=query.keep, args=("beam",))
+        st.slider("Beam size", 1, 12, key=_widget_key("beam"), on_change=query.keep, args=("beam",),
+                  help=explain.HELP["beam_size"])
         st.slider("Length penalty α", 0.0, 2.0, step=0.1, key=_widget_key("lp"), on_change=query.keep, args=("lp",),
-                  help="GNMT: score = log p / ((5+|y|)/6)^α. 0 favours short outputs.")
+                  help=explain.HELP["length_penalty"])
     if strategy == "sample":
-        st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=query.keep, args=("temp",))
-        st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=query.keep, args=("topk",))
+        st.slider("Temperature", 0.1, 2.0, step=0.1, key=_widget_key("temp"), on_change=query.keep, args=("temp",),
+                  help=explain.HELP["temperature"])
+        st.number_input("Top-k (0 = off)", 0, 1000, key=_widget_key("topk"), on_change=query.keep, args=("topk",),
+                        help=explain.HELP["top_k"])
         st.slider("Top-p (nucleus)", 0.05, 1.0, step=0.05, key=_widget_key("topp"), on_change=query.keep,
-                  args=("topp",))
-        st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=query.keep, args=("seed",))
+                  args=("topp",), help=explain.HELP["top_p"])
+        st.number_input("Seed", 0, 10**6, key=_widget_key("seed"), on_change=query.keep, args=("seed",),
+                        help=explain.HELP["seed"])
+    if strategy != "greedy":
+        with st.popover("What do these settings do?", icon=":material/help:"):
+            st.markdown(explain.GLOSSARY["beam" if strategy == "beam" else "sampling"])
     return decode_config(strategy, setting)
 
 

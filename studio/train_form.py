@@ -16,6 +16,7 @@ from seq2seq.config import ATTENTIONS, CELLS
 from seq2seq.errors import UserError
 from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset, validate_tsv
 from studio import teacher
+from studio import explain
 from studio.text import escape_markdown
 
 PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",
@@ -183,16 +184,17 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
 # ----- model and training -----
 def _model_section(model: dict[str, Any], k: str) -> dict[str, Any]:
     st.subheader("Architecture")
+    explain.terms(("attention", "bahdanau", "input_feeding", "tied"))
     left, middle, right = st.columns(3)
     cells, attentions = list(CELLS), list(ATTENTIONS)
     chosen = {
         "cell": left.radio("Recurrent cell", cells, index=_index(cells, model.get("cell", "gru")), horizontal=True,
                            key=k + "cell"),
         "attention": middle.radio("Attention", attentions, index=_index(attentions, model.get("attention")),
-                                  horizontal=True, key=k + "attention"),
+                                  horizontal=True, key=k + "attention", help=explain.HELP["attention"]),
         "bidirectional": right.checkbox("Bidirectional encoder", model.get("bidirectional", True), key=k + "bidir"),
         "tie_embeddings": right.checkbox("Tie output layer to target embeddings", model.get("tie_embeddings", False),
-                                         key=k + "tie", help="Needs embedding size = output size."),
+                                         key=k + "tie", help=explain.HELP["tie"]),
         "emb_dim": left.select_slider("Embedding size", SIZES, model.get("emb_dim", 256), key=k + "emb"),
         "enc_hidden": middle.select_slider("Encoder size (per direction)", SIZES, model.get("enc_hidden", 256),
                                            key=k + "enc"),
@@ -208,6 +210,7 @@ def _model_section(model: dict[str, Any], k: str) -> dict[str, Any]:
 
 def _train_section(train: dict[str, Any], k: str) -> dict[str, Any]:
     st.subheader("Training")
+    explain.terms(("label_smoothing", "teacher_forcing", "perplexity", "bleu"))
     left, middle, right = st.columns(3)
     budget = middle.number_input("Time budget (minutes, 0 = none)", 0.0, 600.0,
                                  float(train.get("time_budget_s", 0)) / 60, 1.0, key=k + "budget")
@@ -222,9 +225,9 @@ def _train_section(train: dict[str, Any], k: str) -> dict[str, Any]:
         "valid_every": middle.number_input("Validate every (steps)", 10, 10**5, train.get("valid_every", 500), 10,
                                            key=k + "valid"),
         "teacher_forcing": right.slider("Teacher forcing", 0.0, 1.0, float(train.get("teacher_forcing", 1.0)), 0.05,
-                                        key=k + "tf", help="1 = always feed the reference's previous piece."),
+                                        key=k + "tf", help=explain.HELP["teacher_forcing"]),
         "label_smoothing": right.slider("Label smoothing", 0.0, 0.3, float(train.get("label_smoothing", 0.1)), 0.05,
-                                        key=k + "ls"),
+                                        key=k + "ls", help=explain.HELP["label_smoothing"]),
         "seed": right.number_input("Seed", 0, 10**6, train.get("seed", 1234), key=k + "seed"),
     }
 

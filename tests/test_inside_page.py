@@ -104,7 +104,7 @@ def test_compare_view_shows_kl_per_step_and_both_paths():
     no_exception(app)
     specs = charts(app)
     assert len(specs) == 3 and marks(specs[0]) == {"bar"}
-    assert app.dataframe[0].value["source"].tolist() == ["March 5, 1987", "March 5, 7891"]
+    assert app.dataframe[0].value["source"].tolist() == ["March 5, 1987", "March 5, 1988"]
     assert shown(app, "Total KL") and shown(app, "largest shift at step")
     app.text_input(key="inside_swap_2").input("1987").run()
     assert shown(app, "Total KL 0.000 nats")

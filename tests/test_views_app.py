@@ -9,6 +9,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from seq2seq.catalog import one_decimal
+from studio.swap_words import replacement
 from studio.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +81,11 @@ def test_every_chart_the_translate_page_draws_is_a_complete_spec():
     app = page("pages/1_Translate.py", text="March 5, 1987", ref="1987-05-03")
     specs = [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
     assert len(specs) >= 5 and all("mark" in s or "layer" in s for s in specs)
+
+
+def test_the_word_swap_suggests_a_real_word_keeping_its_punctuation():
+    assert replacement("you.") == "him." and replacement("Happy!") == "Sad!" and replacement("March") == "April"
+    assert replacement("1987") == "1988" and replacement("123+456") == "123+457"
+    assert replacement("streamlit") == "streamlits" and replacement("...") == "..."
+    app = page("pages/3_Inside_the_model.py", view="Compare", text="I am very happy to see you.")
+    assert app.text_input(key="inside_swap_6").value == "him."

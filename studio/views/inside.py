@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from seq2seq import service
-from studio import charts_inside, inside_cache, query, render, traces
+from studio import charts_inside, explain, inside_cache, query, render, swap_words, traces
 from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
 from studio.views import start
@@ -78,6 +78,7 @@ def trajectories(selection: Selection, lines: list[str]) -> None:
         encoder += encoder_paths(f"#{number}", trace, ref, components)
         decoder.append(decoder_path(f"#{number}", trace, ref, components, links=True))
     draw_spaces(ref, encoder, decoder, components)
+    explain.what("trajectories")
     step_links(selection, lines[0])
 
 
@@ -97,8 +98,8 @@ def swap_controls(sentence: str) -> str | None:
     left, right = st.columns(2)
     index = left.selectbox("Word to change", range(len(words)), index=len(words) - 1,
                            format_func=lambda i: f"{i + 1}: {words[i]}", key="inside_swap_word")
-    default = words[index] + "s" if words[index].isalpha() else words[index][::-1]
-    replacement = right.text_input("Replace it with", value=default, max_chars=100, key=f"inside_swap_{index}")
+    replacement = right.text_input("Replace it with", value=swap_words.replacement(words[index]), max_chars=100,
+                                   key=f"inside_swap_{index}")
     if not replacement.strip() or len(replacement.split()) != 1:
         st.info("Type one replacement word (no spaces).")
         return None
@@ -119,6 +120,7 @@ def compare(selection: Selection, sentence: str) -> None:
                                "own translation": [original.translation, own.translation]}), hide_index=True)
     frame = charts_inside.kl_frame(original.steps, result.kl, result.p_original, result.p_swapped, result.trace.steps)
     show_chart("kl", frame, stretch=True)
+    explain.what("compare")
     biggest = frame.loc[frame["kl"].idxmax()]
     st.caption(f"Total KL {frame['kl'].sum():.3f} nats; largest shift at step {biggest['step']} "
                f"(piece {escape_markdown(biggest['piece'])}: {biggest['kl']:.3f} nats).")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from seq2seq import service
 from seq2seq.errors import UserError
-from studio import charts_inside, inside_cache, traces
+from studio import charts_inside, explain, inside_cache, traces
 from studio.sidebar import Selection, selection_of
 from studio.text import escape_markdown
 from studio.views.inside_space import show_chart
@@ -31,6 +31,7 @@ def bottleneck(selection: Selection, sentence: str) -> None:
         column.markdown(f"**{escape_markdown(label)}**")
         column.text(traces.trace(selection_of(model, selection.decode), sentence).trace.translation)
     length_scores(models, labels)
+    explain.what("bottleneck")
 
 
 def length_scores(models: list[service.ModelInfo], labels: list[str]) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from seq2seq import service
 from seq2seq.errors import UserError
-from studio import charts_inside, inside_cache, traces
+from studio import charts_inside, explain, inside_cache, traces
 from studio.sidebar import Selection
 from studio.text import escape_markdown, show_piece
 from studio.views.inside_patterns import pattern_section
@@ -43,6 +43,7 @@ def neurons(selection: Selection, sentence: str) -> None:
     st.markdown(f"**Hidden units × time** ({FAMILY_LABELS[family]}, {shown} of {size} units)")
     frame = charts_inside.unit_frame(activations, units[:shown], pieces)
     show_chart("units", frame, "activation", (-1.0, 1.0), stretch=True)
+    explain.what("neurons")
     if family == "decoder":
         gates(trace, units[:shown], pieces)
     else:
@@ -54,10 +55,11 @@ def neurons(selection: Selection, sentence: str) -> None:
 def gates(trace, units: list[int], pieces: list[str]) -> None:
     names = list(trace.steps[0].gates)
     if names == ["preactivation"]:
-        st.caption("A plain RNN cell has no gates; below is its pre-activation a = W x + U h + b (h = tanh a).")
+        st.caption("A plain RNN cell has no gates; below is its pre-activation a = W x + U h + b (h = tanh a): "
+                   "the value inside each unit before the tanh squashes it into [-1, 1].")
     gate = st.radio("Gate", names, horizontal=True, key="inside_gate",
                     help="GRU: reset r and update z (how much of the old state to keep), candidate n. "
-                         "LSTM: input, forget, output gates and the cell candidate.")
+                         "LSTM: input, forget, output gates and the cell candidate. " + explain.GLOSSARY["gates"])
     values = [step.gates[gate] for step in trace.steps]
     st.markdown(f"**{escape_markdown(gate)} gate × time** (same units, same order)")
     frame = charts_inside.unit_frame(values, units, pieces)
@@ -92,3 +94,4 @@ def neighbours(selection: Selection, sentence: str) -> None:
                f"{index.size:,} states of {ref.sentences:,} training sentences (exact search; score = "
                f"{'cosine similarity, 1 = same direction' if metric == 'cosine' else 'euclidean distance, 0 = same'}).")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    explain.what("neighbours")
