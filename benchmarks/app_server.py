@@ -34,10 +34,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(port: int, env: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
-    """`log`: a file for the server's output, or None to let it print here."""
+def start(port: int, env: dict[str, str] | None = None, log=subprocess.DEVNULL,
+          app_dir: Path = REPO) -> subprocess.Popen:
+    """`log`: a file for the server's output, or None to let it print here. `app_dir`: another
+    checkout of the app (an older commit, for a before/after comparison)."""
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 180, log_path: Path | None = None) -> None:
@@ -66,14 +68,14 @@ def stop(server: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def running(env: dict[str, str] | None = None, log_path: Path | None = None,
-            timeout: float = 180) -> Iterator[tuple[str, subprocess.Popen]]:
+            timeout: float = 180, app_dir: Path = REPO) -> Iterator[tuple[str, subprocess.Popen]]:
     """A healthy server for the duration of the block: yields its URL and process."""
     port = free_port()
     if log_path is None:
-        server = start(port, env)
+        server = start(port, env, app_dir=app_dir)
     else:
         with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
-            server = start(port, env, log)
+            server = start(port, env, log, app_dir)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, server, timeout, log_path)
@@ -116,12 +118,13 @@ def _read_lines(process: subprocess.Popen, into: list[str], log) -> None:
 
 @contextlib.contextmanager
 def classroom(replicas: int, passphrase: str | None = None, env: dict[str, str] | None = None,
-              log_path: Path | None = None, timeout: float = 240) -> Iterator[Classroom]:
+              log_path: Path | None = None, timeout: float = 240, app_dir: Path = REPO) -> Iterator[Classroom]:
     """`bash deploy/classroom.sh` on free ports of 127.0.0.1 until the block ends. The passphrase goes
-    through the environment, as the README advises; None starts it with --no-passphrase."""
+    through the environment, as the README advises; None starts it with --no-passphrase. An
+    `app_dir` without the script (an older checkout) is served by this checkout's script."""
     first = free_port_run(replicas + 1)
-    command = ["bash", "deploy/classroom.sh", "--replicas", str(replicas), "--port", str(first),
-               "--address", "127.0.0.1", "--first-replica-port", str(first + 1)]
+    command = ["bash", str(REPO / "deploy" / "classroom.sh"), "--app-dir", str(app_dir), "--replicas", str(replicas),
+               "--port", str(first), "--address", "127.0.0.1", "--first-replica-port", str(first + 1)]
     env = dict(os.environ if env is None else env)
     env.pop(PASSPHRASE_ENV, None)
     if passphrase is None:
@@ -129,7 +132,7 @@ def classroom(replicas: int, passphrase: str | None = None, env: dict[str, str] 
     else:
         env[PASSPHRASE_ENV] = passphrase
     log = open(log_path, "w", encoding="utf-8") if log_path else None
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, cwd=app_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     output: list[str] = []
     reader = threading.Thread(target=_read_lines, args=(process, output, log), daemon=True)

@@ -1,13 +1,16 @@
-"""How fast the app answers: server-side `Translator.trace` for a 10-word sentence, and the step
-page's rerun when next/back is pressed.
+"""How fast the app answers: server-side `Translator.trace` for a 9-word sentence, and the step
+page's server time for each interaction (a new sentence typed, Next, Back).
 
-    python -m benchmarks.latency --checkpoint checkpoints/dates
-    python -m benchmarks.latency --checkpoint checkpoints/tatoeba-en-fr --runs 50 --clicks 20
+    python -m benchmarks.latency                              # the default model
+    python -m benchmarks.latency --checkpoint checkpoints/dates --clicks 8
+    python -m benchmarks.latency --app-dir /tmp/old --name latency-old   # an older checkout's app
 
-Trace times are the model alone (greedy and beam 5, after a warm-up call). Step-page times come
-from Streamlit AppTest: the script rerun plus building every chart, with the trace cached as in
-the app; they exclude the browser's drawing. CPU seconds of this process are reported next to wall
-seconds because other programs competing for the cores inflate wall time on a busy machine.
+Trace times are the model alone (greedy and beam 5, after a warm-up call; CPU seconds of this
+process next to wall seconds, because other programs competing for the cores inflate wall time on
+a busy machine). Step-page times come from a real `streamlit run app.py` (one thread) and one
+session speaking Streamlit's protocol (benchmarks/load.py): from sending the interaction to the
+script's end, so they include building and sending every element, not the browser's drawing
+(benchmarks/step_click.py measures that). Next presses visit new steps; Back presses revisit them.
 """
 from __future__ import annotations
 
@@ -18,26 +21,29 @@ if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make the re
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
+import asyncio
 import statistics
 import time
 
-from streamlit.testing.v1 import AppTest
-
-from benchmarks.common import REPO, machine, set_threads, write_result
-from seq2seq.catalog import list_models
-from seq2seq.service import load_translator
+from benchmarks import app_server, load
+from benchmarks.common import REPO, machine, set_threads, thread_env, write_result
 from seq2seq.config import DecodeConfig
+from seq2seq.service import DEFAULT_MODEL, list_models, load_translator
 
-GOAL = "interactions answer in well under a second on a laptop CPU"
-SENTENCE = "I would like to visit my grandmother next week, please."  # 10 words
+GOAL = "step page: a translate or next/back interaction <= 50 ms of server time p50 on the default model"
+SENTENCE = "I would like to visit my grandmother next week."  # 9 words
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=REPO / "checkpoints" / "dates")
+    parser.add_argument("--checkpoint", type=Path, default=REPO / "checkpoints" / DEFAULT_MODEL)
     parser.add_argument("--sentence", default=SENTENCE)
     parser.add_argument("--runs", type=int, default=50, help="timed trace() calls per strategy")
     parser.add_argument("--clicks", type=int, default=10, help="timed next and back presses on the step page")
+    parser.add_argument("--translations", type=int, default=20, help="new sentences typed into the step page")
+    parser.add_argument("--app-dir", type=Path, default=REPO,
+                        help="the checkout whose app is served (an older commit, to compare)")
+    parser.add_argument("--name", default="", help="result file name (default: latency-<checkpoint>)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads: 1, as the app serves each request (0 = torch's default)")
     return parser.parse_args(argv)
@@ -71,20 +77,48 @@ def model_name(checkpoint: Path) -> str | None:
     return next((m.name for m in list_models() if m.path.resolve() == resolved), None)
 
 
-def time_step_page(name: str, sentence: str, clicks: int) -> dict[str, dict[str, float]]:
-    app = AppTest.from_file(str(REPO / "pages" / "2_Step_by_step.py"), default_timeout=300)
-    app.query_params.update(model=name, text=sentence)
-    app.run()  # first load: model and trace go into the caches
-    wall, cpu = [], []
-    for label in ["Next ▶"] * clicks + ["◀ Back"] * clicks:
-        button = next(b for b in app.button if b.label == label)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        button.click().run()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-        if app.exception:
-            raise SystemExit(f"step page failed: {app.exception[0].value}")
-    return {"step_page_next_back": {**percentiles(wall), "cpu_p50_ms": percentiles(cpu)["p50_ms"]}}
+def new_sentences(count: int) -> list[str]:
+    """Distinct everyday sentences of 9-11 words, none of them in the page's cache yet."""
+    subjects = ["My sister", "Our teacher", "The old man", "Your best friend", "His mother", "The little boy"]
+    verbs = ["wants to visit", "would like to see", "is going to paint", "decided to buy", "often talks about"]
+    objects = ["the small house", "a red car", "the new library", "that strange picture", "the big garden"]
+    times = ["next week.", "this evening.", "every summer.", "before the holidays."]
+    combos = [f"{s} {v} {o} {t}" for t in times for o in objects for v in verbs for s in subjects]
+    return combos[:count]
+
+
+async def step_interactions(url: str, model: str, sentence: str, texts: list[str], clicks: int) -> dict:
+    """One browser session on the step page (benchmarks/load.py's client): new sentences typed one by
+    one, then Next `clicks` times and Back as often, each timed from request to script finished."""
+    tab = await load.Browser(url).open(f"model={model}", load.STEP_PAGE)
+    timings: dict[str, list[float]] = {"translate": [], "next": [], "back": []}
+    try:
+        await tab.run()
+        await tab.type_text(tab.widget(load.TEXT_BOX), sentence)  # warm-up: model and first charts
+        for text in texts:
+            page = await tab.type_text(tab.widget(load.TEXT_BOX), text)
+            timings["translate"].append(page.ms / 1000)
+            _fail_on(page)
+        await tab.type_text(tab.widget(load.TEXT_BOX), sentence)
+        for label, kind in [("Next ▶", "next")] * clicks + [("◀ Back", "back")] * clicks:
+            page = await tab.click(tab.widget(label))
+            timings[kind].append(page.ms / 1000)
+            _fail_on(page)
+    finally:
+        await tab.close()
+    return timings
+
+
+def _fail_on(page) -> None:
+    if page.errors:
+        raise SystemExit(f"step page failed: {page.errors[0]}")
+
+
+def time_step_page(name: str, sentence: str, clicks: int, translations: int, app_dir: Path) -> dict:
+    """Server time of the step page's interactions against a real `streamlit run app.py`."""
+    with app_server.running(env=thread_env(1), app_dir=app_dir) as (url, _):
+        timings = asyncio.run(step_interactions(url, name, sentence, new_sentences(translations), clicks))
+    return {f"step_page_{kind}": {**percentiles(values), "n": len(values)} for kind, values in timings.items()}
 
 
 def main(argv=None) -> None:
@@ -97,12 +131,13 @@ def main(argv=None) -> None:
     if name is None:
         print(f"{args.checkpoint} is not under checkpoints/: the step page cannot open it, skipped")
     else:
-        results.update(time_step_page(name, args.sentence, args.clicks))
+        results.update(time_step_page(name, args.sentence, args.clicks, args.translations, args.app_dir))
     for what, figures in results.items():
         print(f"{what:22s} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
     settings = {"checkpoint": str(args.checkpoint), "sentence": args.sentence, "runs": args.runs,
-                "clicks": args.clicks, "threads": args.threads or "default"}
-    write_result(f"latency-{args.checkpoint.name}", settings, results, GOAL, started)
+                "clicks": args.clicks, "translations": args.translations, "threads": args.threads or "default",
+                "app_dir": str(args.app_dir)}
+    write_result(args.name or f"latency-{args.checkpoint.name}", settings, results, GOAL, started)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ from benchmarks import app_server
 
 GOAL = "p95 <= 500 ms per interaction for 20 sessions with a 2 s mean pause on one process; memory levels off"
 STEP_PAGE = "Step_by_step"
+EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+ONE_SHOT = ("trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value")  # presses, not values
 TEXT_BOX = "Sentence"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -148,19 +150,25 @@ class Session:
         self.widgets: dict[str, str] = {}  # every widget seen so far, by label (the latest id wins)
         self.fragments: dict[str, str] = {}
         self.session_id: str | None = None
+        self.values: dict[str, WidgetState] = {}  # what the tab's widgets hold, sent again with every rerun
 
     async def run(self, widgets: list[WidgetState] = (), fragment_id: str = "") -> Page:
+        """Rerun with these widgets changed. Like a browser, it sends every widget's current value
+        (a widget left out would fall back to its default); a button's press is sent only once."""
+        presses = [w for w in widgets if w.WhichOneof("value") in ONE_SHOT]
+        self.values.update((w.id, w) for w in widgets if w.WhichOneof("value") not in ONE_SHOT)
         message = BackMsg()
         message.rerun_script.query_string = self.query
         message.rerun_script.page_name = self.page_name  # the page's URL path, as a browser sends it
-        message.rerun_script.widget_states.widgets.extend(widgets)
+        message.rerun_script.widget_states.widgets.extend([*self.values.values(), *presses])
         message.rerun_script.fragment_id = fragment_id  # a widget inside a fragment reruns only it
         page, start = Page(), time.perf_counter()
         await self.socket.send(message.SerializeToString())
         while True:
             reply = ForwardMsg.FromString(await self.socket.recv())
             _record(page, reply)
-            if reply.WhichOneof("type") == "script_finished":
+            # A script that calls st.rerun() ends early and runs again at once: wait for that run too.
+            if reply.WhichOneof("type") == "script_finished" and reply.script_finished != EARLY_FOR_RERUN:
                 page.ms = (time.perf_counter() - start) * 1000
                 self.widgets.update(page.widgets)
                 self.fragments.update(page.fragments)
@@ -168,6 +176,9 @@ class Session:
                 return page
 
     def widget(self, label_start: str) -> str:
+        """The widget with this label, else the first whose label starts with it."""
+        if label_start in self.widgets:
+            return self.widgets[label_start]
         return next(wid for label, wid in self.widgets.items() if label.startswith(label_start))
 
     async def type_text(self, box_id: str, text: str) -> Page:
@@ -176,9 +187,9 @@ class Session:
     async def click(self, button_id: str) -> Page:
         return await self.run([WidgetState(id=button_id, trigger_value=True)], self.fragments.get(button_id, ""))
 
-    async def choose(self, widget_id: str, index: int) -> Page:
-        """A radio button or select box: the option's position."""
-        return await self.run([WidgetState(id=widget_id, int_value=index)], self.fragments.get(widget_id, ""))
+    async def choose(self, widget_id: str, option: str) -> Page:
+        """A radio button or select box: the option as shown."""
+        return await self.run([WidgetState(id=widget_id, string_value=option)], self.fragments.get(widget_id, ""))
 
     async def upload(self, uploader_id: str, name: str, data: bytes) -> Page:
         """What a file widget does: ask this session's server for an upload URL, PUT the file there,

@@ -25,6 +25,7 @@ Usage: bash deploy/classroom.sh [--replicas N] [--port PORT] [options]
   --teacher-passphrase-file F  read the passphrase from the first line of F
   --no-passphrase            no classroom mode: anyone who opens the page may train and delete
   --state-dir DIR            HAProxy config and logs (default: a new folder under /tmp)
+  --app-dir DIR              the checkout to serve (default: the one holding this script)
 
 Stops everything on Ctrl+C or SIGTERM.
 EOF
@@ -32,7 +33,7 @@ EOF
 
 die() { echo "classroom.sh: $*" >&2; exit 2; }
 
-replicas=2 port=8501 address=0.0.0.0 first_port="" state_dir="" open=0
+replicas=2 port=8501 address=0.0.0.0 first_port="" state_dir="" app_dir="" open=0
 passphrase="${SEQ2SEQ_TEACHER_PASSPHRASE:-}"
 while (($#)); do
   case "$1" in
@@ -44,6 +45,7 @@ while (($#)); do
     --teacher-passphrase-file) IFS= read -r passphrase <"${2:?}" || true; shift 2 ;;
     --no-passphrase) open=1; shift ;;
     --state-dir) state_dir="${2:?}"; shift 2 ;;
+    --app-dir) app_dir="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -63,7 +65,8 @@ haproxy_bin="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$haproxy_bin" ]] || die "HAProxy is not installed (Debian: apt-get install haproxy)"
 python_bin="${PYTHON:-python}"
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+app_dir="$(cd "${app_dir:-$(dirname "${BASH_SOURCE[0]}")/..}" && pwd)"
+[[ -f "$app_dir/app.py" ]] || die "no app.py in $app_dir"
 state_dir="${state_dir:-$(mktemp -d "${TMPDIR:-/tmp}/seq2seq-classroom.XXXXXX")}"
 mkdir -p "$state_dir"
 config="$state_dir/haproxy.cfg"
@@ -114,7 +117,10 @@ backend replicas
     http-check expect status 200
     # Which replica answered: for tests and for debugging a classroom, not a secret.
     http-response set-header X-Replica %s
-    default-server check inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    # A replica busy with a long script run answers its health check late: only three misses in a
+    # row (a dead replica, not a slow one) take it out, and its open websockets are left alone.
+    timeout check 5s
+    default-server check inter 2s fall 3 rise 2
 EOF
   for ((i = 1; i <= replicas; i++)); do
     echo "    server r$i 127.0.0.1:$((first_port + i - 1)) cookie r$i" >>"$config"
@@ -145,7 +151,7 @@ EOF
 
 write_config
 "$haproxy_bin" -c -q -f "$config" || die "HAProxy refused $config"
-cd "$repo"
+cd "$app_dir"
 for ((i = 1; i <= replicas; i++)); do
   replica_port=$((first_port + i - 1))
   # The passphrase reaches the app through its environment only; the app drops it from there.
@@ -160,6 +166,21 @@ wait_healthy || die "see the logs in $state_dir"
 haproxy_pid=$!
 pids+=("$haproxy_pid")
 echo "proxy: pid $haproxy_pid log $state_dir/haproxy.log config $config"
+local_address="$address"
+[[ "$address" == 0.0.0.0 ]] && local_address=127.0.0.1
+"$python_bin" - "$local_address" "$port" "$haproxy_pid" <<'EOF' || die "HAProxy did not answer; see $state_dir/haproxy.log"
+import os, sys, time, urllib.request
+address, port, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    os.kill(pid, 0)  # HAProxy gone: ProcessLookupError, exit code 1
+    try:
+        with urllib.request.urlopen(f"http://{address}:{port}/_stcore/health", timeout=2) as reply:
+            sys.exit(0 if reply.status == 200 else 1)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+EOF
 shown="$address"
 if [[ "$address" == 0.0.0.0 ]]; then
   shown="$(hostname -I 2>/dev/null | awk '{print $1}')"

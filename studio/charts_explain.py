@@ -115,11 +115,15 @@ def length_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(height=260)
 
 
+def _text(pieces: list[str], char_level: bool) -> str:
+    """Pieces read as text: characters side by side; subwords joined at their word marks (▁)."""
+    joined = "".join(show_piece(p) if char_level else p for p in pieces)
+    return joined if char_level else show_piece(joined.replace("▁", " ").strip())
+
+
 def pattern_frame(matches: list[Any], char_level: bool) -> pd.DataFrame:
-    """One row per match: the pieces before, inside and after the matched run."""
-    join = "".join if char_level else " ".join
-    rows = [{"before": join(show_piece(p) for p in m.pieces[:m.start]),
-             "match": join(show_piece(p) for p in m.pieces[m.start:m.end + 1]),
-             "after": join(show_piece(p) for p in m.pieces[m.end + 1:]), "length": m.end - m.start + 1,
+    """One row per match: the text before, inside and after the matched run."""
+    rows = [{"before": _text(m.pieces[:m.start], char_level), "match": _text(m.pieces[m.start:m.end + 1], char_level),
+             "after": _text(m.pieces[m.end + 1:], char_level), "length": m.end - m.start + 1,
              "sentence": m.source} for m in matches]
     return pd.DataFrame(rows, columns=["before", "match", "after", "length", "sentence"])

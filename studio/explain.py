@@ -148,17 +148,22 @@ HELP = {
 }
 
 
+def as_markdown(text: str) -> str:
+    """`</s>` in Markdown is an HTML tag that the sanitiser drops: shown as written instead."""
+    return text.replace("<", "\\<")
+
+
 def what(topic: str) -> None:
     """A "What am I looking at?" button opening a short explanation of one chart and the terms it uses."""
     text, terms = VIEWS[topic]
     with st.popover("What am I looking at?", icon=":material/help:"):
-        st.markdown(text)
+        st.markdown(as_markdown(text))
         for term in terms:
-            st.markdown(GLOSSARY[term])
+            st.markdown(as_markdown(GLOSSARY[term]))
 
 
 def terms(keys: tuple[str, ...], label: str = "What do these settings mean?") -> None:
     """A button opening the glossary entries for a group of settings."""
     with st.popover(label, icon=":material/help:"):
         for key in keys:
-            st.markdown(GLOSSARY[key])
+            st.markdown(as_markdown(GLOSSARY[key]))

@@ -138,7 +138,7 @@ def _decoding_widgets() -> DecodeConfig:
                         help=explain.HELP["seed"])
     if strategy != "greedy":
         with st.popover("What do these settings do?", icon=":material/help:"):
-            st.markdown(explain.GLOSSARY["beam" if strategy == "beam" else "sampling"])
+            st.markdown(explain.as_markdown(explain.GLOSSARY["beam" if strategy == "beam" else "sampling"]))
     return decode_config(strategy, setting)
 
 

@@ -80,6 +80,8 @@ def test_home_translates_what_is_typed(browser_page, server_url):
     page.wait_for_function("() => { const h = document.querySelector('h4'); return h && h.innerText.trim(); }",
                            timeout=FIRST_LOAD_MS)
     box = page.get_by_role("textbox", name="Type a sentence")
+    # Widgets can still be skeletons when the translation is drawn (a busy server): wait for the box too.
+    sync_api.expect(box).not_to_have_value("", timeout=FIRST_LOAD_MS)
     first = headline(page)
     assert box.input_value() and first
     assert_no_error(page)

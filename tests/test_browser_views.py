@@ -22,6 +22,7 @@ from seq2seq.catalog import DEFAULT_MODEL, RUNS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 180_000  # generous: the test machine may be busy training
 SETTLE_MS = 400  # vega-embed draws a moment after the script run ends
 SENTENCES = {DEFAULT_MODEL: ("My brother and I went to the market yesterday morning.",
@@ -146,6 +147,15 @@ def open_explanations(page, console: Console, where: str) -> None:
     check(page, console, f"{where} (explanations)")
 
 
+def shoot(page, model: str, name: str) -> None:
+    """With SAVE_SCREENSHOTS=1, the default model's view of each page becomes the README's picture."""
+    if model == DEFAULT_MODEL or name in ("train", "models"):
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{model}.png"))
+        if os.environ.get("SAVE_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def go(page, label: str) -> None:
     """A page switch through the sidebar's own navigation, as a user makes it."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=label).click()
@@ -181,11 +191,13 @@ def home_and_translate(page, console: Console, url: str, model: str) -> None:
     assert page.get_by_test_id("stSidebarNav").get_by_role("link").first.inner_text().strip().endswith("Home")
     type_into(page, "Type a sentence", sentence)
     check(page, console, f"{model} home")
+    shoot(page, model, "home")
     picker_holds(page, model)
     go(page, "Translate")
     picker_holds(page, model)  # the sidebar's state survived the page switch
     type_into(page, "Reference translation", reference)
     check(page, console, f"{model} translate with a reference")
+    shoot(page, model, "translate")
     click_toggle(page, "Hide </s>")
     click_toggle(page, "Whole words")
     check(page, console, f"{model} translate, heatmap without </s> by words")
@@ -200,6 +212,7 @@ def step_by_step(page, console: Console, model: str) -> None:
     picker_holds(page, model)
     page.locator("button", has_text="Next").first.click()
     check(page, console, f"{model} step 2")
+    shoot(page, model, "step_by_step")
     expand(page, "Inside one step")
     expand(page, "All steps")
     expand(page, "Attribution: which source pieces caused")
@@ -221,6 +234,8 @@ def inside(page, console: Console, model: str) -> None:
     for view in [label.strip() for label in row.locator("label[data-baseweb=radio]").all_inner_texts()]:
         row.get_by_text(view, exact=True).click()
         check(page, console, f"{model} inside: {view}")
+        if view == "Trajectories":
+            shoot(page, model, "inside")
         open_explanations(page, console, f"{model} inside: {view}")
 
 
@@ -234,6 +249,7 @@ def train(page, console: Console, url: str, runs_dir: Path) -> None:
     page.get_by_text("✅ finished").wait_for()
     page.get_by_test_id("stVegaLiteChart").nth(3).wait_for()
     check(page, console, "train: a finished run")
+    shoot(page, "dates", "train")
     expand(page, "New run")
     check(page, console, "train: the new-run form")
     expand(page, "Sweep: one preset")
@@ -261,6 +277,8 @@ def models(page, console: Console) -> None:
     type_into(page, "Sentences of your own", "I am cold.\nWhere is the station?")
     page.get_by_role("button", name="Translate with both").click()
     check(page, console, "models: typed sentences compared")
+    page.get_by_test_id("stMain").evaluate("main => main.scrollTo(0, 0)")
+    shoot(page, "dates", "models")
     open_explanations(page, console, "models")
 
 
@@ -274,4 +292,7 @@ def test_every_view_draws_whole_charts_without_errors(browser, server_url, runs_
     if model == "dates":  # the pages below do not depend on the sidebar's model
         train(page, console, server_url, runs_dir)
         models(page, console)
+        page.goto(f"{server_url}/?model=tatoeba-en-fr-noattn")  # the longest shipped name and label
+        settle(page)
+        picker_holds(page, "tatoeba-en-fr-noattn")
     page.screenshot(path=str(ARTIFACTS / f"views-{model}.png"))

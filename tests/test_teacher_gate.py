@@ -74,3 +74,18 @@ def test_the_process_gate_reads_the_environment_once_and_hides_it_from_children(
         assert teacher.classroom_gate() is gate
     finally:
         teacher.classroom_gate.cache_clear()
+
+
+def test_threads_asking_first_at_once_all_get_the_classroom_gate(monkeypatch):
+    monkeypatch.setenv(PASSPHRASE_ENV, "chalkboard")
+    teacher.classroom_gate.cache_clear()
+    gates = []
+    try:
+        threads = [threading.Thread(target=lambda: gates.append(teacher.classroom_gate())) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(g) for g in gates}) == 1 and gates[0].classroom
+    finally:
+        teacher.classroom_gate.cache_clear()

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from seq2seq.config import DecodeConfig
 from seq2seq.decoding.forced import teacher_forced
+from seq2seq.decoding.free_run import free_run
 from seq2seq.decoding.translator import Translator
 
 SEPARATOR = "|||"
@@ -127,3 +129,23 @@ def read_gold(lines: list[str], sentences: int) -> tuple[list[set[Link]], list[s
         (sure if kind == "S" else possible)[sent].add((en, fr))
         possible[sent].add((en, fr))
     return sure, possible
+
+
+def end_of_source_mass(translator: Translator, texts: list[str]) -> float:
+    """Mean attention weight on the source </s> over every step of the model's own greedy translations of
+    `texts` that writes a piece (the step writing EOS left out); 0 for models without </s> or attention."""
+    config = translator.model.config
+    if not config.source_eos or config.attention == "none":
+        return 0.0
+    total, steps = 0.0, 0
+    for start in range(0, len(texts), BATCH):
+        sources = [translator.source_ids(text)[0] for text in texts[start:start + BATCH]]
+        rows: list[torch.Tensor] = []
+        with torch.inference_mode():
+            hypotheses = free_run(translator.model, sources, DecodeConfig(),
+                                  hook=lambda t, inputs, logits, state, memory, details: rows.append(details["weights"]))
+        weights = torch.stack(rows, dim=1).float()  # (B, T_out, T_src)
+        for b, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
+            total += float(weights[b, : len(hypothesis.ids), len(source) - 1].sum())
+            steps += len(hypothesis.ids)
+    return total / max(1, steps)

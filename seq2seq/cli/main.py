@@ -1,4 +1,4 @@
-"""Command line: python -m seq2seq {train,translate,evaluate,trace} --help."""
+"""Command line: python -m seq2seq {train,translate,evaluate,align,trace,export} --help."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,20 @@ from typing import Any
 
 from seq2seq.config import DecodeConfig, load_json, train_config_from_dict
 from seq2seq.errors import UserError
+
+
+ALIGN_HELP = """\
+Force the model to read each French sentence after its English one and turn the attention into word
+links, one output line per input line (same count, same order), in Pharaoh format: 'i-j' pairs, i the
+0-based English word index and j the 0-based French word index, separated by spaces.
+
+Words are separated by whitespace, as alignment corpora come (tokenized text). Each word is split into
+subword pieces on its own. The weight between French word j and English word i is the attention of
+j's pieces on i's pieces, summed over i's pieces and averaged over j's pieces; the source end symbol
+</s> is left out. Each French word is linked to the English word it weighs most (--min-weight can
+leave weakly attended words unlinked). An empty or malformed line gives an empty output line and a
+message on stderr.
+"""
 
 
 def _decode_args(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--tokenized", action="store_true",
                           help="also lowercased Moses-tokenized BLEU (how Multi30k results are published)")
     _decode_args(evaluate)
+    align = commands.add_parser(
+        "align", help="word alignments from attention: lines 'english ||| french' in, Pharaoh links 'i-j' out",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description=ALIGN_HELP)
+    align.add_argument("--checkpoint", required=True)
+    align.add_argument("--input", help="file with one 'english words ||| french words' line per pair (default stdin)")
+    align.add_argument("--min-weight", type=float, default=0.0,
+                       help="link a French word only when its strongest English word gets at least this much of "
+                            "its attention (0-1; default 0: every French word gets one link)")
     trace = commands.add_parser("trace", help="decode one sentence and print its full trace as JSON")
     trace.add_argument("--checkpoint", required=True)
     trace.add_argument("sentence")
@@ -76,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.showwarning = lambda message, *rest: print(f"warning: {message}", file=sys.stderr)
-            return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate,
+            return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate, "align": run_align,
                     "trace": run_trace, "export": run_export}[args.command](args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -115,6 +137,12 @@ def _read_lines(path: str | None) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r") for line in lines]
+
+
+def run_align(args: argparse.Namespace) -> int:
+    from seq2seq.cli.align import align_command
+
+    return align_command(_load_translator(args.checkpoint), _read_lines(args.input), args.min_weight)
 
 
 def run_trace(args: argparse.Namespace) -> int:

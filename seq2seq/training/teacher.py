@@ -63,6 +63,18 @@ class TeacherGate:
 
 
 @functools.cache
-def classroom_gate() -> TeacherGate:
-    """This process's gate, from the environment at first use."""
+def _from_environment() -> TeacherGate:
     return TeacherGate(os.environ.pop(PASSPHRASE_ENV, None) or None)
+
+
+_FIRST_READ = threading.Lock()
+
+
+def classroom_gate() -> TeacherGate:
+    """This process's gate, from the environment at first use. Under a lock: a second thread asking
+    at the same moment would find the variable already gone and make an open gate."""
+    with _FIRST_READ:
+        return _from_environment()
+
+
+classroom_gate.cache_clear = _from_environment.cache_clear  # tests start again from the environment

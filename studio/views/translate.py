@@ -64,7 +64,7 @@ def inspect(selection: Selection, timed: traces.Timed) -> None:
 def attention(selection: Selection, timed: traces.Timed) -> None:
     """The heatmap, optionally without </s> and by whole words."""
     left, right = st.columns(2)
-    hide_eos = left.toggle("Hide </s>", key="translate_hide_eos",
+    hide_eos = left.toggle("Hide \\</s>", key="translate_hide_eos",
                            help="Drop the end-of-sentence column and renormalise each row over the real pieces.")
     words = right.toggle("Whole words", key="translate_words",
                          help="Sum each source word's pieces, average each output word's pieces.")

@@ -1,0 +1,107 @@
+"""Training options: precision auto picks bf16 only where the hardware has it, the plain RNN with ReLU learns,
+a stop target applies only to its own metric, fine-tuning starts from a checkpoint, snapshots are averaged."""
+import json
+
+import pytest
+import torch
+
+from seq2seq.checkpoint import load_checkpoint
+from seq2seq.config import train_config_from_dict
+from seq2seq.decoding.translator import Translator
+from seq2seq.errors import UserError
+from seq2seq.training import precision
+from seq2seq.training.presets import get_preset
+from seq2seq.training.trainer import Trainer
+
+CPU = torch.device("cpu")
+NO_BF16 = {"avx2": True, "avx512_bf16": False, "amx_bf16": False}
+
+
+@pytest.mark.parametrize("capabilities, env, expected", [
+    (NO_BF16, None, "fp32"),
+    ({**NO_BF16, "avx512_bf16": True}, None, "bf16"),
+    ({**NO_BF16, "amx_bf16": True}, None, "bf16"),
+    ({**NO_BF16, "avx512_bf16": True}, "avx2", "fp32"),  # torch told to use AVX2 kernels: no native bf16
+    ({**NO_BF16, "avx512_bf16": True}, "AVX512", "bf16"),
+])
+def test_precision_auto_is_bf16_only_on_cpus_with_native_bf16(monkeypatch, capabilities, env, expected):
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
+    if env is None:
+        monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    else:
+        monkeypatch.setenv("ATEN_CPU_CAPABILITY", env)
+    assert precision.choose_precision("auto", CPU) == expected
+    assert precision.choose_precision("fp32", CPU) == "fp32" and precision.choose_precision("bf16", CPU) == "bf16"
+
+
+def test_precision_auto_is_bf16_on_cuda():
+    assert precision.choose_precision("auto", torch.device("cuda")) == "bf16"
+
+
+def toy(task: str, **train) -> dict:
+    preset = get_preset(task)
+    return {**preset["train"], "threads": 1, "lr": 0.01, "batch_tokens": 1500, "valid_every": 100,
+            "valid_decode_limit": 100, "max_train_pairs": 4000, **train}
+
+
+def test_a_plain_relu_rnn_learns_to_copy(tmp_path):
+    """h = relu(W x + U h + b) in encoder and decoder; with attention it copies short strings."""
+    model = {**get_preset("copy")["model"], "cell": "rnn", "nonlinearity": "relu", "emb_dim": 16,
+             "enc_hidden": 32, "dec_hidden": 64}
+    trainer = Trainer(train_config_from_dict(toy("copy", max_steps=300, target_score=0.9)), model, tmp_path)
+    assert trainer.model.encoder.rnn.nonlinearity == "relu" and trainer.model.decoder.cells[0].nonlinearity == "relu"
+    trainer.run()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["model"]["nonlinearity"] == "relu" and metrics["test"]["greedy"]["exact_match"] >= 0.5  # 0.72 measured; untrained: 0
+    assert metrics["precision"] == precision.choose_precision("auto", CPU)
+
+
+def test_relu_is_only_for_the_plain_rnn():
+    from seq2seq.config import model_config_from_dict
+
+    with pytest.raises(UserError, match="plain 'rnn'"):
+        model_config_from_dict({"src_vocab_size": 10, "tgt_vocab_size": 10, "cell": "gru", "nonlinearity": "relu"})
+
+
+def test_a_target_on_exact_match_never_stops_a_run_scored_with_bleu(tmp_path):
+    """The toy preset's 0.995 is a fraction of exact matches; BLEU is on 0-100, so it must not apply."""
+    trainer = Trainer(train_config_from_dict(toy("reverse", max_steps=20, valid_every=10, target_score=0.995)),
+                      {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16}, tmp_path)
+    assert trainer._early_stop("exact_match", 0.996) == "target_reached"
+    assert trainer._early_stop("bleu", 2.1) is None
+    with pytest.raises(UserError, match="target_metric"):
+        train_config_from_dict({"target_metric": "BLEU"})
+
+
+def test_fine_tuning_starts_from_the_checkpoint_and_keeps_its_tokenizers(tmp_path):
+    first = tmp_path / "first"
+    Trainer(train_config_from_dict(toy("reverse", max_steps=30, valid_every=30)),
+            {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16}, first).run()
+    start = load_checkpoint(first)
+    tuned = Trainer(train_config_from_dict(toy("reverse", max_steps=1, valid_every=1000, init_from=str(first),
+                                               lr=1e-9)), {}, tmp_path / "tuned")
+    assert tuned.model.config == start.config
+    assert tuned.bundle.src_tokenizer.chars == start.src_tokenizer.chars
+    before = {k: v.clone() for k, v in start.model.state_dict().items()}
+    assert all(torch.equal(before[k], v) for k, v in tuned.model.state_dict().items())
+
+
+def test_the_best_snapshots_are_averaged_when_that_validates_as_well(tmp_path):
+    trainer = Trainer(train_config_from_dict(toy("reverse", max_steps=120, valid_every=20, average_best=3,
+                                                 target_score=0.0, patience=0)),
+                      {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 64}, tmp_path)
+    events = []
+    trainer.on_event = events.append
+    trainer.run()
+    kept = trainer.progress["snapshots"]
+    assert len(kept) == 3 and [s for s, _ in kept] == sorted((s for s, _ in kept), reverse=True)
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == sorted(
+        f"step-{int(step)}.safetensors" for _, step in kept)
+    average = next(e for e in events if e["type"] == "average")
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    if average["score"] >= average["best"]:
+        assert metrics["averaged_checkpoints"] == sorted(int(step) for _, step in kept) or \
+            sorted(metrics["averaged_checkpoints"]) == sorted(int(step) for _, step in kept)
+    else:
+        assert "averaged_checkpoints" not in metrics
+    assert Translator(load_checkpoint(tmp_path)).translate(["abc"])[0]
