@@ -64,11 +64,17 @@ o_t &= \sigma(W_o x_t + U_o s_{t-1} + b_o) \quad g_t = \tanh(W_g x_t + U_g s_{t-
 c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
 s_t &= o_t \odot \tanh(c_t)
 \end{aligned}""",
-    "rnn": r"""\begin{aligned}
-a_t &= W x_t + U s_{t-1} + b \\
-s_t &= \tanh(a_t)
-\end{aligned}""",
 }
+
+
+def _rnn_latex(nonlinearity: str) -> str:
+    squash = r"\tanh" if nonlinearity == "tanh" else r"\mathrm{ReLU}"
+    return rf"""\begin{{aligned}}
+a_t &= W x_t + U s_{{t-1}} + b \\
+s_t &= {squash}(a_t)
+\end{{aligned}}"""
+
+
 GATE_SYMBOLS = {"reset": "r_t", "update": "z_t", "candidate": "n_t", "input": "i_t", "forget": "f_t",
                 "output": "o_t", "cell_candidate": "g_t", "preactivation": "a_t"}
 
@@ -79,7 +85,8 @@ def _cell_equation(config: ModelConfig, step: StepTrace) -> Equation:
         values.append(("c_t", vector(step.cell)))
     values.append(("s_t", vector(step.hidden)))
     layer = f" (top of {config.dec_layers} layers)" if config.dec_layers > 1 else ""
-    return Equation(f"Recurrent update: {config.cell.upper()} cell{layer}", CELL_LATEX[config.cell], values)
+    latex = _rnn_latex(config.nonlinearity) if config.cell == "rnn" else CELL_LATEX[config.cell]
+    return Equation(f"Recurrent update: {config.cell.upper()} cell{layer}", latex, values)
 
 
 SCORE_LATEX = {

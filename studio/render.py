@@ -40,15 +40,6 @@ def usable_lines(text: str) -> list[str]:
     return lines[:MAX_LINES]
 
 
-def decode_label(decode: DecodeConfig) -> str:
-    if decode.strategy == "beam":
-        return f"beam search (size {decode.beam_size}, length penalty {decode.length_penalty:g})"
-    if decode.strategy == "sample":
-        return (f"sampling (temperature {decode.temperature:g}, top-k {decode.top_k or 'off'}, "
-                f"top-p {decode.top_p:g}, seed {decode.seed})")
-    return "greedy"
-
-
 def big_text(text: str) -> None:
     st.markdown("#### " + escape_markdown(text) if text.strip() else "#### _(empty output)_")
 
@@ -74,7 +65,7 @@ def translation(timed: Timed, selection: Selection, decode: DecodeConfig) -> Non
     big_text(timed.trace.translation)
     input_notes(timed, selection)
     chart_specs.show(chart_specs.output_chips(selection.model, decode, timed.trace))
-    st.caption(f"{len(timed.trace.steps)} decoding steps · {decode_label(decode)} · decoded in "
+    st.caption(f"{len(timed.trace.steps)} decoding steps · {decode.describe()} · decoded in "
                f"{timed.ms:.0f} ms on the server · chip colour = entropy of the step (dark = unsure)")
     explain.what("chips")
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from seq2seq.config import ATTENTIONS, CELLS
+from seq2seq.config import ATTENTIONS, CELLS, NONLINEARITIES
 from seq2seq.errors import UserError
 from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset, validate_tsv
 from studio import teacher
@@ -205,6 +205,12 @@ def _model_section(model: dict[str, Any], k: str) -> dict[str, Any]:
         "dec_layers": right.number_input("Decoder layers", 1, 4, model.get("dec_layers", 1), key=k + "dec_layers"),
         "dropout": left.slider("Dropout", 0.0, 0.5, float(model.get("dropout", 0.2)), 0.05, key=k + "dropout"),
     }
+    if chosen["cell"] == "rnn":  # the design's "tanh or ReLU"; the gated cells fix their own squashing
+        squashes = list(NONLINEARITIES)
+        chosen["nonlinearity"] = middle.radio("Plain RNN nonlinearity", squashes, horizontal=True, key=k + "squash",
+                                              index=_index(squashes, model.get("nonlinearity", "tanh")),
+                                              help="s_t = tanh(a_t) or ReLU(a_t), a_t = W x_t + U s_{t-1} + b. ReLU "
+                                                   "does not saturate but can blow up; gradient clipping holds it.")
     return chosen
 
 

@@ -264,8 +264,23 @@ def lesson(page, console: Console, model: str) -> None:
     for number in range(1, 7):
         page.get_by_text(f"Step {number} of 6").first.wait_for()
         check(page, console, f"{model} lesson step {number}")
+        if number == 5:
+            shoot(page, model, "lesson")  # the attention step
         if number < 6:
             page.get_by_role("button", name="Next ▶").click()
+
+
+def heatmap_picture(page, console: Console, url: str) -> None:
+    """The README's proof that attention reads as alignment: the default model's heatmap of one sentence."""
+    page.goto(f"{url}/Translate?model={DEFAULT_MODEL}&text=I+am+very+happy+to+see+you.")
+    settle(page)
+    check(page, console, "translate: the README's heatmap")
+    heading = page.get_by_text("which source pieces each output piece looked at").first
+    chart = heading.locator("xpath=following::*[@data-testid='stVegaLiteChart'][1]")
+    chart.scroll_into_view_if_needed()
+    chart.screenshot(path=str(ARTIFACTS / "attention_heatmap.png"))
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        chart.screenshot(path=str(SCREENSHOTS / "attention_heatmap.png"))
 
 
 def models(page, console: Console) -> None:
@@ -289,6 +304,8 @@ def test_every_view_draws_whole_charts_without_errors(browser, server_url, runs_
     step_by_step(page, console, model)
     inside(page, console, model)
     lesson(page, console, model)
+    if model == DEFAULT_MODEL:
+        heatmap_picture(page, console, server_url)
     if model == "dates":  # the pages below do not depend on the sidebar's model
         train(page, console, server_url, runs_dir)
         models(page, console)

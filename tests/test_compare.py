@@ -11,8 +11,10 @@ import torch
 from conftest import DATES_CHECKPOINT
 
 from seq2seq.analysis.bottleneck import (
+    architecture,
     bucket_label,
     cached_scores,
+    compared_models,
     find_twin,
     score_buckets,
     scores_by_length,
@@ -120,3 +122,18 @@ def test_scores_by_length_are_cached_on_disk(tmp_path, dates_translator):
     assert sum(b["sentences"] for b in result["buckets"]) == 40
     assert all(0 <= b["score"] <= 100 for b in result["buckets"])
     assert cached_scores(checkpoint, limit=40) == result
+
+
+def test_the_bottleneck_view_puts_attention_first_and_every_no_attention_model_after(tmp_path):
+    copy_with(tmp_path, "gru-attention", "bahdanau")
+    copy_with(tmp_path, "gru-none", "none")
+    plain = copy_with(tmp_path, "plain-rnn", "none")
+    config = json.loads((plain / "config.json").read_text())
+    config["model"]["cell"] = "rnn"
+    (plain / "config.json").write_text(json.dumps(config))
+    models = {m.name: m for m in list_models(tmp_path)}
+    listed = list(models.values())
+    assert [m.name for m in compared_models(models["gru-attention"], listed)] == ["gru-attention", "gru-none", "plain-rnn"]
+    assert [m.name for m in compared_models(models["plain-rnn"], listed)][0] == "gru-attention"
+    assert architecture(models["plain-rnn"]) == "plain tanh RNN, no attention"
+    assert architecture(models["gru-attention"]) == "GRU, attention"

@@ -41,16 +41,42 @@ def _data_of(info: ModelInfo) -> tuple:
     return train.get("data"), train.get("src_lang"), train.get("tgt_lang")
 
 
-def find_twin(info: ModelInfo, models: list[ModelInfo]) -> ModelInfo | None:
-    """A model on the same data and language pair with attention switched the other way."""
+def find_twins(info: ModelInfo, models: list[ModelInfo]) -> list[ModelInfo]:
+    """Models on the same data and language pair with attention switched the other way (several: the
+    no-attention GRU and the plain tanh RNN both face the default model)."""
     without = attention_of(info) == "none"
+    twins = []
     for other in models:
         kind = attention_of(other)
         if other.path == info.path or kind == "?" or (kind == "none") == without:
             continue
         if _data_of(other) == _data_of(info):
-            return other
-    return None
+            twins.append(other)
+    return twins
+
+
+def find_twin(info: ModelInfo, models: list[ModelInfo]) -> ModelInfo | None:
+    twins = find_twins(info, models)
+    return twins[0] if twins else None
+
+
+def compared_models(info: ModelInfo, models: list[ModelInfo]) -> list[ModelInfo]:
+    """The bottleneck view's models: one with attention first, then every no-attention one on its data."""
+    if attention_of(info) != "none":
+        return [info, *find_twins(info, models)]
+    partner = find_twin(info, models)
+    return [] if partner is None else [partner, *find_twins(partner, models)]
+
+
+def architecture(info: ModelInfo) -> str:
+    """In words: "GRU, attention" or "plain tanh RNN, no attention"."""
+    try:
+        model = read_config(info.path).get("model", {})
+    except UserError:
+        return "?"
+    cell = str(model.get("cell", "gru"))
+    name = f"plain {model.get('nonlinearity', 'tanh')} RNN" if cell == "rnn" else cell.upper()
+    return f"{name}, {'no attention' if model.get('attention') == 'none' else 'attention'}"
 
 
 def length_unit(translator: Translator) -> str:

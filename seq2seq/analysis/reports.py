@@ -58,9 +58,15 @@ def disk_size(path: Path) -> int:
     return total
 
 
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
+
+
 def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
     test = metrics.get("test", {}).get("greedy", {})
+    alignment = metrics.get("alignment", {})  # written by benchmarks/alignment.py --write
     return {"test BLEU": test.get("bleu"), "test chrF": test.get("chrf"), "test exact match": test.get("exact_match"),
+            "AER % (gold trial)": alignment.get("aer_trial"), "% attention on </s>": _percent(alignment.get("eos_mass_test")),
             "best valid": metrics.get("best_valid"), "steps": metrics.get("steps"),
             "train minutes": round(metrics["train_seconds"] / 60, 1) if "train_seconds" in metrics else None}
 

@@ -25,7 +25,6 @@ from seq2seq.data.pairs import (
     decode_lines,
     parse_tsv,
     read_line_pairs,
-    read_lines,
     read_tsv,
     split_given,
     split_grouped,
@@ -286,19 +285,6 @@ def _load_multi30k(spec, src_lang, tgt_lang, data_dir, download, progress, test_
     paths = _locate_all(spec, wanted, data_dir, download, progress)
     train, valid, test = (read_line_pairs(paths[2 * i], paths[2 * i + 1]) for i in range(3))
     return split_given(train, valid, test)
-
-
-def multi30k_tokenized_refs(
-    split: str, lang: str, data_dir: str | os.PathLike | None = None, download: bool = False, progress=None
-) -> list[str] | None:
-    """The official lowercased, Moses-tokenized Multi30k sentences (data/task1/tok), or None
-    when they are not available locally (and download=False)."""
-    filename = f"{split}.lc.norm.tok.{lang}"
-    alternatives = (filename, filename + ".gz", f"tok/{filename}", f"tok/{filename}.gz")
-    path = _find_file("multi30k", alternatives, data_dir)
-    if path is None and download and filename in CORPORA["multi30k"].urls:
-        path = _fetch(CORPORA["multi30k"], filename, progress)
-    return read_lines(path) if path is not None else None
 
 
 def moses_lc_tokenize(lines: Sequence[str], lang: str) -> list[str]:

@@ -19,7 +19,7 @@ from seq2seq.decoding.translator import Translator
 from seq2seq.evaluate import sentence_bleu
 
 __all__ = ["DEFAULT_MODEL", "Evaluation", "ModelInfo", "ModelSummary", "attention_of", "checkpoint_zip",
-           "compare_typed", "evaluate", "find_model", "find_twin", "list_models", "load_translator",
+           "architecture", "bottleneck_models", "compare_typed", "evaluate", "find_model", "list_models", "load_translator",
            "models_table", "one_thread", "side_by_side", "summary", "test_set"]
 
 
@@ -60,9 +60,13 @@ def attention_of(info: ModelInfo) -> str:
     return bottleneck.attention_of(info)
 
 
-def find_twin(info: ModelInfo) -> ModelInfo | None:
-    """A listed model on the same data with attention switched the other way."""
-    return bottleneck.find_twin(info, list_models())
+def bottleneck_models(info: ModelInfo) -> list[ModelInfo]:
+    """The listed models on the same data with and without attention, attention first ([] if none)."""
+    return bottleneck.compared_models(info, list_models())
+
+
+def architecture(info: ModelInfo) -> str:
+    return bottleneck.architecture(info)
 
 
 def models_table(models: list[ModelInfo]) -> pd.DataFrame:

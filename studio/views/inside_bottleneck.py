@@ -1,5 +1,5 @@
-"""The Inside page's bottleneck view: a model and its no-attention twin (same data), their
-translations of the sentence, and both scored by source length."""
+"""The Inside page's bottleneck view: a model with attention and its no-attention twins (same data:
+the GRU twin, the plain tanh RNN), their translations of the sentence, all scored by source length."""
 from __future__ import annotations
 
 import streamlit as st
@@ -13,21 +13,20 @@ from studio.views.inside_space import show_chart
 
 
 def attention_label(info: service.ModelInfo) -> str:
-    return f"{info.name} ({'no attention' if service.attention_of(info) == 'none' else 'attention'})"
+    return f"{info.name} ({service.architecture(info)})"
 
 
 def bottleneck(selection: Selection, sentence: str) -> None:
     info = selection.model
-    twin = service.find_twin(info)
-    if twin is None:
+    models = service.bottleneck_models(info)
+    if len(models) < 2:
         wanted = "switched on" if service.attention_of(info) == "none" else "“none”"
         st.info(f"No no-attention twin of {escape_markdown(info.name)}: the comparison needs a second checkpoint "
                 f"trained on the same data ({escape_markdown(info.data)}) with attention {wanted}, e.g. "
                 "`checkpoints/tatoeba-en-fr` and `checkpoints/tatoeba-en-fr-noattn`.")
         return
-    models = [info, twin] if service.attention_of(twin) == "none" else [twin, info]
     labels = [attention_label(m) for m in models]
-    for column, model, label in zip(st.columns(2), models, labels):
+    for column, model, label in zip(st.columns(len(models)), models, labels):
         column.markdown(f"**{escape_markdown(label)}**")
         column.text(traces.trace(selection_of(model, selection.decode), sentence).trace.translation)
     length_scores(models, labels)
@@ -36,11 +35,11 @@ def bottleneck(selection: Selection, sentence: str) -> None:
 
 def length_scores(models: list[service.ModelInfo], labels: list[str]) -> None:
     ready = all(service.length_scores_ready(m.path) for m in models)
-    label = "Score both models by source length on the test split (a minute or two for a real model)"
+    label = "Score these models by source length on the test split (a minute or two for a real model)"
     if not ready and not st.button(label):
         st.caption("Scores are computed once per model and kept on disk.")
         return
-    with st.spinner("Translating the test sentences with both models…"):
+    with st.spinner("Translating the test sentences with each model…"):
         try:
             results = {label: inside_cache.length_scores(str(m.path), m.version, m.task == "toy")
                        for m, label in zip(models, labels)}

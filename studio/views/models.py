@@ -11,7 +11,7 @@ from seq2seq.config import DecodeConfig
 from seq2seq.errors import UserError
 from seq2seq.service import runs
 from studio import explain, teacher
-from studio.render import MAX_CHARS, MAX_LINES, decode_label
+from studio.render import MAX_CHARS, MAX_LINES
 from studio.sidebar import cached_translator
 from studio.text import escape_markdown, sentences
 from studio.views import start
@@ -28,7 +28,14 @@ def show() -> None:
         return
     st.dataframe(service.models_table(models), hide_index=True,
                  column_config={"parameters": st.column_config.NumberColumn(format="localized"),
-                                "size on disk": st.column_config.NumberColumn(format="bytes")})
+                                "size on disk": st.column_config.NumberColumn(format="bytes"),
+                                "AER % (gold trial)": st.column_config.NumberColumn(
+                                    help="Alignment error rate (0-100, lower is better) of the model's attention read "
+                                         "as word links, against human word alignments of 37 English-French "
+                                         "sentence pairs. A diagonal line scores 59.9."),
+                                "% attention on </s>": st.column_config.NumberColumn(
+                                    help="Mean share (0-100) of each step's attention that lands on the "
+                                         "source end-of-sentence symbol instead of a word.")})
     evaluate_panel, compare_panel, files_panel = st.tabs(["Evaluate", "Compare two models", "Download or delete"])
     with evaluate_panel:
         evaluate_tab(models, current, decode)
@@ -71,7 +78,7 @@ def evaluate_tab(models: list[service.ModelInfo], current: str | None, decode: D
     if st.button("Evaluate on its test split", type="primary"):
         try:
             sources, refs = service.test_set(info, count)
-            st.session_state["models_eval"] = (info.name, decode_label(decode),
+            st.session_state["models_eval"] = (info.name, decode.describe(),
                                                evaluate(info, decode, sources, refs, info.name))
         except UserError as exc:
             st.error(escape_markdown(str(exc)))
@@ -101,7 +108,7 @@ def compare_tab(models: list[service.ModelInfo], current: str | None, decode: De
     if st.button("Compare on the same sentences", type="primary"):
         try:
             sources, refs = service.test_set(a, count)
-            st.session_state["models_cmp"] = ((a.name, b.name), decode_label(decode),
+            st.session_state["models_cmp"] = ((a.name, b.name), decode.describe(),
                                               evaluate(a, decode, sources, refs, "A"),
                                               evaluate(b, decode, sources, refs, "B"))
         except UserError as exc:
@@ -125,7 +132,7 @@ def typed_comparison(a: service.ModelInfo, b: service.ModelInfo, decode: DecodeC
     if st.button("Translate with both", disabled=not lines):
         table = service.compare_typed(cached_translator(str(a.path), a.version),
                                       cached_translator(str(b.path), b.version), decode, lines)
-        st.session_state["models_cmp_typed_result"] = ((a.name, b.name, tuple(lines)), decode_label(decode), table)
+        st.session_state["models_cmp_typed_result"] = ((a.name, b.name, tuple(lines)), decode.describe(), table)
     shown, decoding, table = st.session_state.get("models_cmp_typed_result", (None, None, None))
     if shown != (a.name, b.name, tuple(lines)):
         return

@@ -30,7 +30,7 @@ def show() -> None:
     trace = timed.trace
     render.big_text(trace.translation)
     render.input_notes(timed, selection)
-    st.caption(f"{render.decode_label(selection.decode)} · decoded in {timed.ms:.0f} ms"
+    st.caption(f"{selection.decode.describe()} · decoded in {timed.ms:.0f} ms"
                + (f" · what-if: pieces up to step {len(forced)} imposed, the rest decoded" if forced else ""))
     step_panel(selection, sentence, forced, trace)
     # Closed expanders cost nothing: their content is built only while open (opening one reruns the page).

@@ -87,7 +87,7 @@ def strategies(selection: Selection, line: str) -> None:
     results = {name: traces.trace(selection, line, config) for name, config in configs.items()}
     render.chart(charts_search.strategies_chart({name: r.trace for name, r in results.items()}))
     explain.what("strategies")
-    st.dataframe(pd.DataFrame({"strategy": [render.decode_label(c) for c in configs.values()],
+    st.dataframe(pd.DataFrame({"strategy": [c.describe() for c in configs.values()],
                                "translation": [r.trace.translation for r in results.values()],
                                "log p(output)": [r.trace.logprob for r in results.values()],
                                "ms": [round(r.ms) for r in results.values()]}), hide_index=True)
