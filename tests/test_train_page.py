@@ -78,6 +78,15 @@ def test_the_form_starts_from_the_dates_preset_and_shows_the_matching_command():
     assert [b.label for b in app.button][0] == "🚀 Launch"  # the sweep and experiment buttons follow
 
 
+def test_the_plain_rnn_offers_tanh_or_relu_and_the_gated_cells_do_not():
+    app = no_exception(page())
+    app.selectbox(key="train_preset").set_value("Reverse a string").run()
+    assert not [r for r in app.radio if r.key == "reverse:squash"]
+    app.radio(key="reverse:cell").set_value("rnn").run()
+    app.radio(key="reverse:squash").set_value("relu").run()
+    assert "--set model.cell=rnn --set model.nonlinearity=relu" in command(no_exception(app))
+
+
 def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
     app = page()
     app.checkbox(key="dates:tie").check().run()
