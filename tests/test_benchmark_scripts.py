@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = ["app_cold_start", "attribution", "decoding", "inside_page", "latency", "load", "profile_train_step",
-           "quality_per_minute", "throughput", "toy_training", "vanishing_gradients"]
+           "quality_per_minute", "throughput", "toy_training", "vanishing_gradients", "alignment", "step_click",
+           "rerun_profile"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -105,3 +105,27 @@ def test_the_best_snapshots_are_averaged_when_that_validates_as_well(tmp_path):
     else:
         assert "averaged_checkpoints" not in metrics
     assert Translator(load_checkpoint(tmp_path)).translate(["abc"])[0]
+
+
+def test_the_plain_rnn_preset_outputs_softmax_of_w_hy_times_the_decoder_state_plus_b_y():
+    from seq2seq.config import ModelConfig
+    from seq2seq.nn.model import Seq2Seq
+
+    settings = {**get_preset("plain-rnn-en-fr")["model"], "src_vocab_size": 50, "tgt_vocab_size": 40}
+    config = ModelConfig(**settings)
+    assert (config.cell, config.nonlinearity, config.bidirectional, config.attention) == ("rnn", "tanh", True, "none")
+    torch.manual_seed(0)
+    model = Seq2Seq(config).eval()
+    assert not hasattr(model.decoder, "combine") and model.decoder.output.bias is not None
+    assert model.decoder.output.weight.data_ptr() != model.decoder.embedding.weight.data_ptr()
+    src = torch.randint(4, 50, (2, 7))
+    _, memory, state = model.encode(src, torch.tensor([7, 7]))
+    logits, new_state, weights = model.decoder.step(torch.tensor([1, 1]), state, memory)
+    hidden = new_state.hidden[-1]  # (B, H_dec): the decoder state s_t itself
+    expected = hidden @ model.decoder.output.weight.T + model.decoder.output.bias
+    assert weights is None and torch.allclose(logits, expected, atol=1e-5)
+    # and s_t = tanh(W x_t + U s_{t-1} + b): the plain cell, with nothing between it and the output layer
+    cell = model.decoder.cells[0]
+    x = model.decoder.embedding(torch.tensor([1, 1]))
+    by_hand = torch.tanh(x @ cell.weight_ih.T + cell.bias_ih + state.hidden[0] @ cell.weight_hh.T + cell.bias_hh)
+    assert torch.allclose(hidden, by_hand, atol=1e-5)
