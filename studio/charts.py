@@ -25,7 +25,7 @@ GRADIENT_LEGEND = alt.Legend(orient="right", direction="horizontal", gradientLen
 STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
 # Chips wrap to rows this wide, so that a row and its legend fit the page's main column on a 1280 px
 # screen with the sidebar open (the browser tests measure it).
-CHIP_ROW_PX = 640
+CHIP_ROW_PX = 600
 # Attention cells: wide enough for a label rotated upright (font 11) and never wider than is useful.
 MIN_CELL, MAX_CELL = 18, 34
 
@@ -143,7 +143,9 @@ def grid_heatmap(grid: AttentionGrid, max_width: int = 700) -> alt.Chart:
     return alt.Chart(grid_frame(grid)).mark_rect().encode(
         x=alt.X("source:O", title="source piece", axis=piece_axis(labels, orient="top")),
         y=alt.Y("output:O", title="output piece", axis=piece_axis([], labelAngle=0)),
-        color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1])),
+        # Legend below: beside a wide grid with long output pieces it pushed the chart past its column.
+        color=alt.Color("weight:Q", title="attention weight", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        legend=alt.Legend(orient="bottom")),
         tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(width=alt.Step(cell), height=alt.Step(cell))
 

@@ -194,13 +194,13 @@ def test_bottleneck_scores_a_model_and_its_twin_by_length(twins):
     app = page("Bottleneck", model="tiny", text="abc")
     no_exception(app)
     assert [m.value for m in app.markdown if m.value.startswith("**tiny")] == [
-        "**tiny \\(attention\\)**", "**tiny\\-noattn \\(no attention\\)**"]
+        "**tiny \\(GRU\\, attention\\)**", "**tiny\\-noattn \\(GRU\\, no attention\\)**"]
     assert len(app.text) == 2  # each model's translation of the sentence
-    next(b for b in app.button if b.label.startswith("Score both models")).click().run()
+    next(b for b in app.button if b.label.startswith("Score these models")).click().run()
     no_exception(app)
     spec = charts(app)[0]
     assert {"line", "circle"} <= marks(spec)
     assert spec["layer"][0]["encoding"]["x"]["title"] == "source length (characters)"
-    assert set(dataset(app, 0, "model")["model"]) == {"tiny (attention)", "tiny-noattn (no attention)"}
+    assert set(dataset(app, 0, "model")["model"]) == {"tiny (GRU, attention)", "tiny-noattn (GRU, no attention)"}
     again = page("Bottleneck", model="tiny", text="abc")  # scores are on disk now: no button needed
     assert len(charts(again)) == 1 and not again.button
