@@ -16,7 +16,7 @@ from studio.charts import key, piece_axis
 from studio.text import show_piece
 
 # Two charts side by side in the main column of a 1280 px screen, axes and titles included.
-TRAJECTORY_SIZE = 320
+TRAJECTORY_SIZE = 280
 # Sigmoid gates live in [0, 1]; tanh candidates and hidden states in [-1, 1].
 GATE_RANGES = {"reset": (0.0, 1.0), "update": (0.0, 1.0), "input": (0.0, 1.0), "forget": (0.0, 1.0),
                "output": (0.0, 1.0), "candidate": (-1.0, 1.0), "cell_candidate": (-1.0, 1.0)}

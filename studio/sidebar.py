@@ -77,8 +77,9 @@ def _widget_key(name: str) -> str:
 
 
 def picker_label(info: ModelInfo) -> str:
-    """Name, direction and score, short enough for the sidebar (the caption below says how it was scored)."""
-    return f"{info.name} · {info.direction} · {info.score.split(' (')[0]}"
+    """Name and score, short enough for the sidebar even at Streamlit's default width (the caption below
+    gives the direction and how it was scored)."""
+    return f"{info.name} · {info.score.split(' (')[0]}"
 
 
 def render_sidebar() -> Selection | None:
@@ -96,7 +97,7 @@ def render_sidebar() -> Selection | None:
                      format_func=lambda n: picker_label(by_name[n]), help="Shipped models first, then your own runs.")
         info = by_name[setting("model")]
         # A checkpoint's config.json is a file like any other: what it says is shown, never rendered.
-        st.caption(escape_markdown(f"Task: {info.task} · data: {info.data} · {info.score}"))
+        st.caption(escape_markdown(f"Task: {info.task} · {info.direction} · data: {info.data} · {info.score}"))
         decode = _decoding_widgets()
     _publish_settings(decode.strategy)
     try:

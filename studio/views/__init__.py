@@ -7,7 +7,7 @@ import streamlit as st
 from studio.sidebar import Selection, render_sidebar
 
 
-# Wide enough that the model picker shows "tatoeba-en-fr-noattn · en→fr · BLEU 31.1" uncut.
+# Wide enough that the model picker shows "tatoeba-en-fr-noattn · BLEU 31.1" with room to spare.
 SIDEBAR_PX = 380
 
 
