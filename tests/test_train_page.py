@@ -137,7 +137,7 @@ def test_a_finished_run_shows_its_curves_probe_and_where_to_find_the_model(finis
     assert [m.label for m in app.metric] == ["Training loss", "Validation exact match", "Tokens / s", "Learning rate"]
     assert len(app.get("vega_lite_chart")) == 4  # loss, perplexity, score, probe attention
     assert app.text[0].value.startswith("source:      abcdef\ntranslation: ")
-    assert any(option.startswith(f"runs/{run_id} · reverse") for option in app.sidebar.selectbox[0].options)
+    assert any(option.startswith(f"runs/{run_id} · ") for option in app.sidebar.selectbox[0].options)
     assert app.button(key=f"stop:{run_id}").disabled and app.button(key=f"resume:{run_id}").disabled
 
 
