@@ -61,3 +61,16 @@ def score_references():
                                    [translator.target_ids(r) for r in references])
 
     return score
+
+
+def stop_every_run() -> None:
+    """Cancel queued sweeps and kill live training workers: a test never leaves one behind, even when it fails."""
+    import signal
+
+    from seq2seq.training import runs, sweeps
+
+    for sweep in sweeps.list_sweeps():
+        sweeps.cancel(sweep.sweep_id)
+    for run in runs.list_runs():
+        if run.pid and run.live:
+            os.kill(run.pid, signal.SIGKILL)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_every_run
 
 from benchmarks import app_server
 from benchmarks.app_server import CHROMIUM
@@ -87,9 +87,7 @@ def runs_dir(tmp_path_factory) -> Path:
 
         runs.launch(TINY_RUN, "tiny", max_concurrent=1)
         yield root
-        for run in runs.list_runs():
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
+        stop_every_run()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+from conftest import stop_every_run
 
 from seq2seq.catalog import RUNS_ENV, list_models
 from seq2seq.checkpoint import load_checkpoint
@@ -42,9 +43,7 @@ def runs_dir(tmp_path_factory):
         patch.setenv(RUNS_ENV, str(root))
         patch.delenv(runs.MAX_RUNS_ENV, raising=False)
         yield root
-        for run in runs.list_runs():  # never leave a worker behind, even when a test fails
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
+        stop_every_run()
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
 """Sweeps: variants planned from a preset, queued under the run limit, started as slots free up."""
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
+from conftest import stop_every_run
 
 from seq2seq.catalog import RUNS_ENV
 from seq2seq.errors import UserError
@@ -27,11 +26,7 @@ def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv(RUNS_ENV, str(root))
     monkeypatch.setenv(runs.MAX_RUNS_ENV, "1")
     yield root
-    for sweep in sweeps.list_sweeps():
-        sweeps.cancel(sweep.sweep_id)
-    for run in runs.list_runs():  # never leave a worker behind, even when a test fails
-        if run.pid and run.live:
-            os.kill(run.pid, signal.SIGKILL)
+    stop_every_run()
 
 
 def wait_until(predicate, timeout: float = 300.0, what: str = "condition"):

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_every_run
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -30,11 +31,7 @@ def runs_dir(tmp_path_factory):
         patch.setenv(RUNS_ENV, str(root))
         patch.setenv(runs.MAX_RUNS_ENV, "2")
         yield root
-        for sweep in sweeps.list_sweeps():
-            sweeps.cancel(sweep.sweep_id)
-        for run in runs.list_runs():  # never leave a worker behind, even when a test fails
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
+        stop_every_run()
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,11 @@
 real runs (tiny models trained by real worker processes in a temporary runs folder)."""
 from __future__ import annotations
 
-import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_every_run
 from streamlit.testing.v1 import AppTest
 
 from seq2seq.catalog import RUNS_ENV
@@ -38,9 +37,7 @@ def runs_dir(tmp_path_factory):
         root = tmp_path_factory.mktemp("app") / "runs"
         patch.setenv(RUNS_ENV, str(root))
         yield root
-        for run in runs.list_runs():  # never leave a worker behind, even when a test fails
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
+        stop_every_run()
 
 
 @pytest.fixture(scope="module")

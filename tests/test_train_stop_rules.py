@@ -4,12 +4,11 @@ says why a run stopped (tiny runs trained by real worker processes in a temporar
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
+from conftest import stop_every_run
 from streamlit.testing.v1 import AppTest
 
 from seq2seq.catalog import RUNS_ENV
@@ -29,9 +28,7 @@ def runs_dir(tmp_path_factory):
         root = tmp_path_factory.mktemp("stop") / "runs"
         patch.setenv(RUNS_ENV, str(root))
         yield root
-        for run in runs.list_runs():
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
+        stop_every_run()
 
 
 def page(**params) -> AppTest:
