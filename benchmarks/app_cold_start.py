@@ -43,7 +43,7 @@ def expected_translation() -> str:
     """What the home page should show first: the default model's greedy translation of its example."""
     from seq2seq.catalog import list_models
     from seq2seq.service import load_translator
-    from studio.examples import example_sentence
+    from studio.shared.examples import example_sentence
 
     models = list_models()
     if not models:

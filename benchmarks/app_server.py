@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PASSPHRASE_ENV = "SEQ2SEQ_TEACHER_PASSPHRASE"  # seq2seq.training.teacher's; not imported, to keep this light
+PASSPHRASE_ENV = "SEQ2SEQ_TEACHER_PASSPHRASE"  # seq2seq.service.passphrase's; not imported, to keep this light
+SCRIPT = REPO / "deploy" / "classroom.sh"
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox: CI runs as root in a container; the rest keeps chromium from phoning home mid-test.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -84,13 +85,40 @@ def running(env: dict[str, str] | None = None, log_path: Path | None = None,
         stop(server)
 
 
+_REPLICA_LINE = re.compile(r"^replica (r\d+): \S+ pid (\d+)", re.MULTILINE)
+
+
 @dataclass
 class Classroom:
-    """deploy/classroom.sh running: the proxy's URL, each replica's process id by name (r1, r2, ...)."""
+    """deploy/classroom.sh running: the proxy's URL, each replica's process id by name (r1, r2, ...)
+    when it became ready, and the script's output so far (it grows: restarts, stop messages)."""
     url: str
     replicas: dict[str, int]
     process: subprocess.Popen
     output: list[str]
+
+    def current_replicas(self) -> dict[str, int]:
+        """Each replica's latest pid: the script prints a new `replica rN: ... pid P` line at each restart."""
+        return {name: int(pid) for name, pid in _REPLICA_LINE.findall("\n".join(self.output))}
+
+    def proxy_pid(self) -> int | None:
+        found = re.search(r"^proxy: pid (\d+)", "\n".join(self.output), re.MULTILINE)
+        return int(found.group(1)) if found else None
+
+    def in_rotation(self, names: set[str], requests: int = 20) -> bool:
+        """True when new visitors (no cookie) land on every replica in `names`: the proxy sends each
+        cookie-less request to the replica with the fewest connections, so a few requests reach them all."""
+        seen = set()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        for _ in range(requests):
+            try:
+                with opener.open(f"{self.url}/_stcore/health", timeout=10) as reply:
+                    seen.add(reply.headers.get("X-Replica"))
+            except OSError:
+                pass
+            if names <= seen:
+                return True
+        return False
 
 
 def free_port_run(count: int) -> int:
@@ -118,13 +146,15 @@ def _read_lines(process: subprocess.Popen, into: list[str], log) -> None:
 
 @contextlib.contextmanager
 def classroom(replicas: int, passphrase: str | None = None, env: dict[str, str] | None = None,
-              log_path: Path | None = None, timeout: float = 240, app_dir: Path = REPO) -> Iterator[Classroom]:
+              log_path: Path | None = None, timeout: float = 240, app_dir: Path = REPO,
+              script: Path = SCRIPT, options: tuple[str, ...] = ()) -> Iterator[Classroom]:
     """`bash deploy/classroom.sh` on free ports of 127.0.0.1 until the block ends. The passphrase goes
     through the environment, as the README advises; None starts it with --no-passphrase. An
-    `app_dir` without the script (an older checkout) is served by this checkout's script."""
+    `app_dir` without the script (an older checkout) is served by this checkout's script; `script`:
+    another version of it (a before/after comparison); `options`: more of its command-line options."""
     first = free_port_run(replicas + 1)
-    command = ["bash", str(REPO / "deploy" / "classroom.sh"), "--app-dir", str(app_dir), "--replicas", str(replicas),
-               "--port", str(first), "--address", "127.0.0.1", "--first-replica-port", str(first + 1)]
+    command = ["bash", str(script), "--app-dir", str(app_dir), "--replicas", str(replicas),
+               "--port", str(first), "--address", "127.0.0.1", "--first-replica-port", str(first + 1), *options]
     env = dict(os.environ if env is None else env)
     env.pop(PASSPHRASE_ENV, None)
     if passphrase is None:
@@ -143,8 +173,9 @@ def classroom(replicas: int, passphrase: str | None = None, env: dict[str, str] 
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("deploy/classroom.sh did not start:\n" + "\n".join(output))
             time.sleep(0.2)
-        pids = dict(re.findall(r"^replica (r\d+): \S+ pid (\d+)", "\n".join(output), re.MULTILINE))
-        yield Classroom(f"http://127.0.0.1:{first}", {name: int(pid) for name, pid in pids.items()}, process, output)
+        room = Classroom(f"http://127.0.0.1:{first}", {}, process, output)
+        room.replicas = room.current_replicas()
+        yield room
     finally:
         _stop_group(process)
         reader.join(timeout=10)
@@ -157,7 +188,7 @@ def _stop_group(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
     try:
-        process.wait(timeout=40)
+        process.wait(timeout=150)  # replicas (30 s at most), then the runs launched from the app (--stop-grace)
     except subprocess.TimeoutExpired:
         pass
     with contextlib.suppress(ProcessLookupError):

@@ -13,6 +13,9 @@ ARCHS: dict[str, dict[str, Any]] = {
     # What the shipped tatoeba-en-fr model uses: decoder 256, tied 256-d output layer.
     "preset": dict(PRESETS["tatoeba-en-fr"]["model"]),
 }
+# Each without input feeding (Luong et al. 2015): attention is read after the recurrence, so training
+# attends for every target step at once.
+ARCHS.update({f"{name}-no-feeding": {**options, "input_feeding": False} for name, options in list(ARCHS.items())})
 
 
 def model_options(name: str) -> dict[str, Any]:

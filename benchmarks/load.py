@@ -128,8 +128,12 @@ class Browser:
         # No keepalive pings: a busy server may take longer than their timeout to answer, as a browser allows.
         socket = await websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
                                           proxy=None, additional_headers={"Cookie": cookies} if cookies else None)
-        self._note(socket.response.headers)
-        return Session(socket, query, page_name, self)
+        try:
+            self._note(socket.response.headers)
+            return Session(socket, query, page_name, self)
+        except BaseException:  # cancelled (a load's deadline) or failed: never leave the transport open
+            await socket.close()
+            raise
 
     def put_file(self, upload_url: str, name: str, data: bytes) -> None:
         """The upload a file widget makes: multipart, with the XSRF token from the cookie."""

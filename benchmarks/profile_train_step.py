@@ -3,10 +3,10 @@
     python -m benchmarks.profile_train_step                 # classic architecture, 2 threads
     python -m benchmarks.profile_train_step --arch preset
 
-The step is Trainer.train_step's teacher-forced path split into labelled phases (the decoder loop
-mirrors Seq2Seq._unroll_forced). The backward pass is one phase in the profile, so the output
-layer's share of it is measured apart: the output layer and loss, forward and backward, on the
-same batch's decoder outputs.
+The step is Trainer.train_step's teacher-forced path split into labelled phases: the encoder, then
+`Seq2Seq.unroll` itself (the decoder steps and the output layer), the loss, backward, clipping and
+Adam. The output layer's share is measured apart: the output layer and loss, forward and backward,
+on the same batch's shape.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from benchmarks.tatoeba import make_trainer
 from seq2seq.data.batches import Batch, collate, make_batches
 from seq2seq.training.trainer import Trainer
 
-PHASES = ("encoder", "decoder steps", "output layer", "loss", "backward", "clip + adam")
+PHASES = ("encoder", "decoder (unroll)", "loss", "backward", "clip + adam")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -48,14 +48,8 @@ def forward_phases(trainer: Trainer, batch: Batch) -> torch.Tensor:
     model = trainer.model
     with record_function("encoder"):
         _, memory, state = model.encode(batch.src, batch.lengths)
-    with record_function("decoder steps"):
-        outputs = []
-        for t in range(batch.tgt_in.size(1)):
-            out, state, _ = model.decoder.advance(batch.tgt_in[:, t], state, memory)
-            outputs.append(out)
-        stacked = torch.stack(outputs, dim=1)
-    with record_function("output layer"):
-        logits = model.decoder.project(stacked)
+    with record_function("decoder (unroll)"):
+        logits = model.unroll(batch.tgt_in, state, memory)  # the decoder and its output layer, as training runs them
     with record_function("loss"):
         return trainer.loss_fn(logits.flatten(0, 1), batch.tgt_out.flatten())
 

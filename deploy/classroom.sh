@@ -5,9 +5,22 @@
 #
 # Streamlit keeps each session in the memory of one process, so the proxy pins every browser to a
 # replica with a cookie (a classroom shares one public address: hashing addresses would send
-# everyone to the same replica). Websockets pass through; /_stcore/health checks take a dead
-# replica out, and its students' browsers reconnect to the others. Training runs live on disk,
-# so every replica sees all of them; each replica has its own model cache.
+# everyone to the same replica). Websockets pass through; a dead replica is taken out at the first
+# connection it refuses, its students' browsers reconnect to the others, and this script starts it
+# again on the same port (back-off: 1 s, doubling up to 60 s while it keeps dying within a minute);
+# health checks put it back in rotation. Training runs live on disk, so every replica sees all of
+# them; each replica has its own model cache.
+#
+# The teacher passphrase never stays in an environment or on a command line (both are readable by
+# anyone on the machine who runs `ps eww`, and /proc/PID/environ keeps a process's initial
+# environment for its whole life): the script writes it to a file readable by its owner only, in
+# a state folder only the owner can enter, restarts itself without the variable or the option, and
+# gives the replicas the file's path only. HAProxy never sees it. The file is removed at the end.
+#
+# Every replica, and so every training run and sweep launched from the app, carries a classroom
+# tag in its environment; stopping the classroom asks each tagged process to stop (SIGTERM: a
+# trainer finishes its step and saves a checkpoint, so the run can be resumed), even one whose
+# replica was killed, and names any that are still running after --stop-grace seconds.
 set -euo pipefail
 
 usage() {
@@ -20,66 +33,189 @@ Usage: bash deploy/classroom.sh [--replicas N] [--port PORT] [options]
                              127.0.0.1 to try it on this machine only)
   --first-replica-port P     replicas listen on 127.0.0.1:P, P+1, ... (default PORT+1)
   --teacher-passphrase TEXT  guards launching, stopping, resuming and deleting runs and uploads.
-                             Anyone on this machine can read a command line: prefer the
-                             environment variable SEQ2SEQ_TEACHER_PASSPHRASE or the file below.
+                             Anyone on this machine can read a command line while it starts:
+                             prefer the environment variable SEQ2SEQ_TEACHER_PASSPHRASE or the
+                             file below.
   --teacher-passphrase-file F  read the passphrase from the first line of F
+                             (or SEQ2SEQ_TEACHER_PASSPHRASE_FILE=F)
   --no-passphrase            no classroom mode: anyone who opens the page may train and delete
-  --state-dir DIR            HAProxy config and logs (default: a new folder under /tmp)
+  --state-dir DIR            HAProxy config, logs and the passphrase file (default: a new folder
+                             under /tmp); made accessible to its owner only
   --app-dir DIR              the checkout to serve (default: the one holding this script)
+  --stop-grace S             at the end, how long training runs launched from the app get to save
+                             a checkpoint and stop (default 60)
 
-Stops everything on Ctrl+C or SIGTERM.
+A replica that exits is started again (its log says why it ended). Stops everything, the training
+runs launched from this classroom included, on Ctrl+C or SIGTERM.
 EOF
 }
 
 die() { echo "classroom.sh: $*" >&2; exit 2; }
+note() { echo "classroom.sh: $(date '+%H:%M:%S') $*" >&2; }
 
-replicas=2 port=8501 address=0.0.0.0 first_port="" state_dir="" app_dir="" open=0
-passphrase="${SEQ2SEQ_TEACHER_PASSPHRASE:-}"
+PASSPHRASE_ENV=SEQ2SEQ_TEACHER_PASSPHRASE PASSPHRASE_FILE_ENV=SEQ2SEQ_TEACHER_PASSPHRASE_FILE
+TAG_ENV=SEQ2SEQ_CLASSROOM  # in every replica's environment, inherited by the runs it launches
+PASSPHRASE_FILE_NAME=teacher-passphrase
+
+replicas=2 port=8501 address=0.0.0.0 first_port="" state_dir="" app_dir="" open=0 grace=60
+passphrase="${!PASSPHRASE_ENV:-}"
+passphrase_file="${!PASSPHRASE_FILE_ENV:-}"
+# Re-executed without the passphrase in the environment or on the command line (see the top).
+secret_visible=0
+[[ -n "$passphrase" ]] && secret_visible=1
+unset "$PASSPHRASE_ENV" "$PASSPHRASE_FILE_ENV"  # no child ever inherits either
+kept=()  # the arguments, but the passphrase itself
 while (($#)); do
   case "$1" in
-    --replicas) replicas="${2:?}"; shift 2 ;;
-    --port) port="${2:?}"; shift 2 ;;
-    --address) address="${2:?}"; shift 2 ;;
-    --first-replica-port) first_port="${2:?}"; shift 2 ;;
-    --teacher-passphrase) passphrase="${2:?}"; shift 2 ;;
-    --teacher-passphrase-file) IFS= read -r passphrase <"${2:?}" || true; shift 2 ;;
-    --no-passphrase) open=1; shift ;;
-    --state-dir) state_dir="${2:?}"; shift 2 ;;
-    --app-dir) app_dir="${2:?}"; shift 2 ;;
+    --replicas) replicas="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --port) port="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --address) address="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --first-replica-port) first_port="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --teacher-passphrase) passphrase="${2:?}"; passphrase_file=""; secret_visible=1; shift 2 ;;
+    --teacher-passphrase-file) passphrase_file="${2:?}"; passphrase=""; kept+=("$1" "$2"); shift 2 ;;
+    --no-passphrase) open=1; kept+=("$1"); shift ;;
+    --state-dir) state_dir="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --app-dir) app_dir="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
+    --stop-grace) grace="${2:?}"; kept+=("$1" "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
 done
 
 [[ "$replicas" =~ ^[1-9][0-9]?$ ]] || die "--replicas takes a number from 1 to 99"
-[[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "--port takes a port number"
+{ [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)); } || die "--port takes a port number"
 first_port="${first_port:-$((port + 1))}"
-[[ "$first_port" =~ ^[0-9]+$ ]] && ((first_port > 0 && first_port + replicas < 65536)) \
+{ [[ "$first_port" =~ ^[0-9]+$ ]] && ((first_port > 0 && first_port + replicas < 65536)); } \
   || die "--first-replica-port takes a port number"
+[[ "$grace" =~ ^[0-9]+$ ]] || die "--stop-grace takes a number of seconds"
+if [[ -n "$passphrase_file" ]]; then
+  [[ -r "$passphrase_file" ]] || die "cannot read the passphrase file $passphrase_file"
+  IFS= read -r passphrase <"$passphrase_file" || true
+fi
 if ((open)); then
   passphrase=""
 elif [[ -z "$passphrase" ]]; then
   die "give a teacher passphrase (SEQ2SEQ_TEACHER_PASSPHRASE, --teacher-passphrase-file or --teacher-passphrase), or --no-passphrase to let anyone train and delete runs"
 fi
+[[ "$passphrase" != *$'\n'* ]] || die "the teacher passphrase must be one line"
 haproxy_bin="$(command -v haproxy || echo /usr/sbin/haproxy)"
 [[ -x "$haproxy_bin" ]] || die "HAProxy is not installed (Debian: apt-get install haproxy)"
 python_bin="${PYTHON:-python}"
 
-app_dir="$(cd "${app_dir:-$(dirname "${BASH_SOURCE[0]}")/..}" && pwd)"
+script="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+app_dir="$(cd "${app_dir:-$(dirname "$script")/..}" && pwd)"
 [[ -f "$app_dir/app.py" ]] || die "no app.py in $app_dir"
-state_dir="${state_dir:-$(mktemp -d "${TMPDIR:-/tmp}/seq2seq-classroom.XXXXXX")}"
-mkdir -p "$state_dir"
+if [[ -z "$state_dir" ]]; then
+  state_dir="$(mktemp -d "${TMPDIR:-/tmp}/seq2seq-classroom.XXXXXX")"
+  kept+=(--state-dir "$state_dir")
+fi
+(umask 077 && mkdir -p "$state_dir")
+[[ -d "$state_dir" && -O "$state_dir" && ! -L "$state_dir" ]] || die "$state_dir is not a folder of yours"
+chmod 700 "$state_dir"
+state_dir="$(cd "$state_dir" && pwd)"
 config="$state_dir/haproxy.cfg"
+secret="$state_dir/$PASSPHRASE_FILE_NAME"
 
-pids=()
-stop_all() {
-  trap - EXIT INT TERM
-  ((${#pids[@]})) && kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait 2>/dev/null || true
+tag="$(printf '%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM")"
+replica_pid=() started_at=() delay=() timer_pid=() restarts=()
+haproxy_pid=""
+
+stop_runs() {  # SIGTERM to every process carrying this classroom's tag; wait up to $grace s for them
+  "$python_bin" - "$TAG_ENV=$tag" "$grace" <<'EOF' || true
+import os, signal, sys, time
+tag, grace = sys.argv[1].encode(), float(sys.argv[2])
+
+def tagged():
+    """pid -> (session id, command line) of the live processes whose environment carries the tag."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as handle:
+                if tag not in handle.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{name}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{name}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # gone, or not ours to read
+            continue
+        if fields[0] not in "ZX":
+            found[int(name)] = (int(fields[3]), command)
+    return found
+
+signalled, deadline = set(), time.monotonic() + grace
+while True:
+    found = tagged()
+    if not found:
+        break
+    for pid, (session, command) in sorted(found.items()):
+        # A run is its own session (its leader is the trainer or torchrun, which tells its workers):
+        # one SIGTERM to the leader, which saves a checkpoint and ends. A second one would end it at once.
+        if pid not in signalled and (session == pid or session not in found):
+            print(f"classroom.sh: stopping pid {pid} (launched from the app): {command}", file=sys.stderr, flush=True)
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            signalled.add(pid)
+    if time.monotonic() > deadline:
+        for pid, (_, command) in sorted(found.items()):
+            print(f"classroom.sh: still running {grace:.0f} s after it was asked to stop, left running: pid {pid}: "
+                  f"{command} (`kill {pid}` again ends it at once)", file=sys.stderr, flush=True)
+        sys.exit(1)
+    time.sleep(0.5)
+if signalled:
+    print(f"classroom.sh: {len(signalled)} process(es) launched from the app stopped", file=sys.stderr, flush=True)
+EOF
 }
+
+stop_all() {
+  trap '' INT TERM  # the stop is bounded; a second Ctrl+C must not leave runs or the passphrase behind
+  trap - EXIT
+  local alive=() pid finished timer
+  for pid in "$haproxy_pid" "${replica_pid[@]}" "${timer_pid[@]}"; do
+    [[ -n "$pid" ]] && alive+=("$pid")
+  done
+  if ((${#alive[@]})); then
+    kill -TERM "${alive[@]}" 2>/dev/null || true
+    sleep 30 &  # for the replicas to end their script runs; then SIGKILL
+    timer=$!
+    while ((${#alive[@]})); do
+      finished=""
+      wait -n -p finished "${alive[@]}" "$timer" 2>/dev/null || true
+      if [[ -z "$finished" || "$finished" == "$timer" ]]; then
+        kill -KILL "${alive[@]}" 2>/dev/null || true
+        break
+      fi
+      for pid in "${!alive[@]}"; do [[ "${alive[pid]}" == "$finished" ]] && unset 'alive[pid]'; done
+    done
+    kill "$timer" 2>/dev/null || true
+  fi
+  wait 2>/dev/null || true
+  stop_runs
+  rm -f "$secret"
+}
+
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# The passphrase goes to a file only its owner can read; the replicas get the file's path.
+if [[ -n "$passphrase" ]]; then
+  if [[ "$passphrase_file" != "$secret" ]]; then
+    rm -f "$secret"
+    (umask 077 && printf '%s\n' "$passphrase" >"$secret")
+  fi
+  chmod 600 "$secret"
+fi
+if ((secret_visible)); then
+  # This process's environment or command line holds the passphrase: start again without it.
+  ((open)) || kept+=(--teacher-passphrase-file "$secret")
+  exec "${BASH:-bash}" "$script" "${kept[@]}"
+fi
+unset passphrase
 
 write_config() {
   cat >"$config" <<EOF
@@ -98,7 +234,8 @@ defaults
     # A websocket stays open for a whole lesson; a script run may take a while on a busy machine.
     timeout tunnel 2h
     timeout http-request 10s
-    # A request pinned to a replica that is gone is sent to another one instead of failing.
+    # A request pinned to a replica that is gone is sent to another one at the first retry instead of
+    # failing (a refused connection is retried at once; a replica that hangs, after timeout connect).
     option redispatch 1
     retries 3
 
@@ -118,17 +255,35 @@ backend replicas
     # Which replica answered: for tests and for debugging a classroom, not a secret.
     http-response set-header X-Replica %s
     # A replica busy with a long script run answers its health check late: only three misses in a
-    # row (a dead replica, not a slow one) take it out, and its open websockets are left alone.
+    # row take it out, and its open websockets are left alone. A dead one is out sooner: the first
+    # connection it refuses (a student's request or a check) marks it down (observe layer4), and its
+    # students' reconnects go to the others. While down it is checked every second, and twice
+    # 0.5 s apart once it answers, so a restarted replica is back in rotation within ~2 s of starting.
     timeout check 5s
-    default-server check inter 2s fall 3 rise 2
+    default-server check inter 2s fastinter 500ms downinter 1s fall 3 rise 2 observe layer4 error-limit 1 on-error mark-down
 EOF
+  local i
   for ((i = 1; i <= replicas; i++)); do
     echo "    server r$i 127.0.0.1:$((first_port + i - 1)) cookie r$i" >>"$config"
   done
 }
 
+start_replica() {  # start_replica I [first]: replica rI on its port, appending to its log
+  local i=$1 log="$state_dir/replica-r$1.log" replica_port=$((first_port + $1 - 1))
+  local passing=()
+  [[ -f "$secret" ]] && passing=("$PASSPHRASE_FILE_ENV=$secret")
+  [[ "${2:-}" == first ]] && : >"$log"
+  # The passphrase file's path and the classroom tag, in this replica's environment only.
+  env "${passing[@]}" "$TAG_ENV=$tag" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" \
+    "$python_bin" -m streamlit run app.py --server.port "$replica_port" --server.address 127.0.0.1 \
+    >>"$log" 2>&1 &
+  replica_pid[i]=$!
+  started_at[i]=$SECONDS
+  echo "replica r$i: 127.0.0.1:$replica_port pid $! log $log${restarts[i]:+ (restart ${restarts[i]})}"
+}
+
 wait_healthy() {  # every replica answers /_stcore/health, or one died, or 180 s passed
-  "$python_bin" - "$first_port" "$replicas" "${pids[@]}" <<'EOF'
+  "$python_bin" - "$first_port" "$replicas" "${replica_pid[@]}" <<'EOF'
 import os, sys, time, urllib.request
 first, count, pids = int(sys.argv[1]), int(sys.argv[2]), [int(p) for p in sys.argv[3:]]
 pending, deadline = set(range(count)), time.monotonic() + 180
@@ -153,18 +308,12 @@ write_config
 "$haproxy_bin" -c -q -f "$config" || die "HAProxy refused $config"
 cd "$app_dir"
 for ((i = 1; i <= replicas; i++)); do
-  replica_port=$((first_port + i - 1))
-  # The passphrase reaches the app through its environment only; the app drops it from there.
-  SEQ2SEQ_TEACHER_PASSPHRASE="$passphrase" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" \
-    "$python_bin" -m streamlit run app.py --server.port "$replica_port" --server.address 127.0.0.1 \
-    >"$state_dir/replica-r$i.log" 2>&1 &
-  pids+=("$!")
-  echo "replica r$i: 127.0.0.1:$replica_port pid $! log $state_dir/replica-r$i.log"
+  delay[i]=0 restarts[i]="" timer_pid[i]=""
+  start_replica "$i" first
 done
 wait_healthy || die "see the logs in $state_dir"
 "$haproxy_bin" -db -f "$config" >>"$state_dir/haproxy.log" 2>&1 &
 haproxy_pid=$!
-pids+=("$haproxy_pid")
 echo "proxy: pid $haproxy_pid log $state_dir/haproxy.log config $config"
 local_address="$address"
 [[ "$address" == 0.0.0.0 ]] && local_address=127.0.0.1
@@ -188,19 +337,38 @@ if [[ "$address" == 0.0.0.0 ]]; then
 fi
 mode="teacher passphrase required for training, uploads and deleting"
 ((open)) && mode="no passphrase: anyone may train and delete runs"
-echo "classroom ready: http://$shown:$port ($replicas replicas; $mode)"
+echo "classroom ready: http://$shown:$port ($replicas replicas, restarted if they exit; $mode)"
 
-# Until the proxy stops (or Ctrl+C): a replica that dies is reported, its students move to the others.
+# Until the proxy stops (or Ctrl+C): a replica that exits is started again after its back-off.
 while true; do
-  finished=0
-  wait -n -p finished "${pids[@]}" || true
+  waiting=("$haproxy_pid")
+  for ((i = 1; i <= replicas; i++)); do
+    [[ -n "${replica_pid[i]}" ]] && waiting+=("${replica_pid[i]}")
+    [[ -n "${timer_pid[i]}" ]] && waiting+=("${timer_pid[i]}")
+  done
+  finished="" status=0
+  wait -n -p finished "${waiting[@]}" || status=$?
+  if [[ -z "$finished" ]]; then  # not a child any more (cannot happen): do not spin
+    sleep 1
+    continue
+  fi
   if [[ "$finished" == "$haproxy_pid" ]]; then
     die "HAProxy exited; see $state_dir/haproxy.log"
   fi
-  for i in "${!pids[@]}"; do
-    if [[ "${pids[$i]}" == "$finished" ]]; then
-      echo "replica r$((i + 1)) (pid $finished) exited; its students reconnect to the other replicas" >&2
-      unset 'pids[i]'
+  for ((i = 1; i <= replicas; i++)); do
+    if [[ "$finished" == "${replica_pid[i]}" ]]; then
+      up=$((SECONDS - started_at[i]))
+      # Back-off: 1 s after a replica that stayed up a minute; doubling (to 60 s) while it dies sooner.
+      if ((up >= 60 || delay[i] == 0)); then delay[i]=1; else delay[i]=$((delay[i] * 2 > 60 ? 60 : delay[i] * 2)); fi
+      note "replica r$i (pid $finished) exited with status $status after ${up} s; its students reconnect to the others; restarting it in ${delay[i]} s (see $state_dir/replica-r$i.log)"
+      replica_pid[i]=""
+      sleep "${delay[i]}" &
+      timer_pid[i]=$!
+    elif [[ "$finished" == "${timer_pid[i]}" ]]; then
+      timer_pid[i]=""
+      restarts[i]=$((${restarts[i]:-0} + 1))
+      echo "--- $(date '+%F %T') classroom.sh: restart ${restarts[i]} of replica r$i" >>"$state_dir/replica-r$i.log"
+      start_replica "$i"
     fi
   done
 done

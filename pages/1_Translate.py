@@ -1,7 +1,7 @@
 """Translate sentences: subword pieces, attention heatmap, n-best list, strategies side by side, teacher forcing.
 
-The page is drawn by studio/views/translate.py.
+The page is drawn by studio/translate/.
 """
-from studio.views import translate
+from studio import translate
 
 translate.show()

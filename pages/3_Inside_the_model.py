@@ -1,7 +1,7 @@
 """Hidden-state paths in 2-D, word-swap counterfactuals, neurons and gates, nearest training states, attention vs none.
 
-The page is drawn by studio/views/inside.py.
+The page is drawn by studio/inside/.
 """
-from studio.views import inside
+from studio import inside
 
 inside.show()

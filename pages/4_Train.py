@@ -1,7 +1,7 @@
 """Train a model in the background: pick a preset, change any setting, launch, and watch it learn.
 
-The page is drawn by studio/views/train.py.
+The page is drawn by studio/train/.
 """
-from studio.views import train
+from studio import train
 
 train.show()

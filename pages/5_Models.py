@@ -1,7 +1,7 @@
 """Every checkpoint in one table; score one on its test split, compare two, download or delete one.
 
-The page is drawn by studio/views/models.py.
+The page is drawn by studio/models/.
 """
-from studio.views import models
+from studio import models
 
 models.show()

@@ -1,7 +1,7 @@
 """A guided lesson: the classic encoder-decoder story step by step, each with a live view of the model.
 
-The page is drawn by studio/views/lesson.py.
+The page is drawn by studio/lesson/.
 """
-from studio.views import lesson
+from studio import lesson
 
 lesson.show()

@@ -6,11 +6,9 @@ killed run leaves either the previous or the new file, never a broken one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -25,6 +23,7 @@ from seq2seq.config import (
 )
 from seq2seq.data.tokenizer import Tokenizer, load_tokenizer, tokenizer_filename
 from seq2seq.errors import UserError
+from seq2seq.files import atomic_write, write_text
 from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
 
 FORMAT_VERSION = 1
@@ -48,26 +47,6 @@ class Bundle:
     @property
     def config(self) -> ModelConfig:
         return self.model.config
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call write(tmp) then rename tmp over path; the directory entry flips in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; checkpoints are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:

@@ -4,37 +4,16 @@ from __future__ import annotations
 
 import functools
 import shutil
-from pathlib import Path
 
 import pytest
+from apptest_helpers import ROOT, no_exception, shown
+from apptest_helpers import open_page as page
 from streamlit.testing.v1 import AppTest
 
 from seq2seq import catalog as service
-from studio import sidebar
+from studio.shared import sidebar
 
-ROOT = Path(__file__).resolve().parent.parent
 DATES = ROOT / "checkpoints" / "dates"
-TIMEOUT = 180  # generous: the test machine may be busy training
-
-
-def page(path: str, model: str | None = "dates", **params: str) -> AppTest:
-    """Run a page as a link with these query parameters would open it (the dates model unless told)."""
-    app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
-    for name, value in (({"model": model} if model else {}) | params).items():
-        app.query_params[name] = value
-    return app.run()
-
-
-def texts(app: AppTest) -> list[str]:
-    return [m.value for m in app.markdown] + [c.value for c in app.caption]
-
-
-def shown(app: AppTest, fragment: str) -> bool:
-    return any(fragment in text for text in texts(app))
-
-
-def no_exception(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
 
 
 def headline(app: AppTest) -> str:

@@ -7,7 +7,7 @@ import torch
 from seq2seq.analysis.attribution import METHODS, attribute
 from seq2seq.analysis.faithfulness import ATTENTION, removals, winners
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
+from seq2seq.symbols import BOS_ID, EOS_ID
 
 SOURCE = [4, 9, 6, 11, 5, 8, EOS_ID]
 OUTPUT = [7, 5, 12, 4]

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real training runs or subprocesses: left out of the quick loop
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = ["app_cold_start", "attribution", "decoding", "inside_page", "latency", "load", "profile_train_step",
            "quality_per_minute", "throughput", "toy_training", "vanishing_gradients", "alignment", "step_click",
-           "rerun_profile"]
+           "rerun_profile", "classroom_failover"]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -7,40 +7,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+from conftest import ARTIFACTS, ROOT, playwright_or_skip
 
-from benchmarks import app_server
-from benchmarks.app_server import CHROMIUM
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.browser
+sync_api = playwright_or_skip()
+# The server (server_url) and the page (browser_page) are conftest's, for this module's settings:
+SERVER_LOG = "server.log"
+VIEWPORT = {"width": 1400, "height": 1600}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-WAIT_MS = 180_000  # generous: the test machine may be busy training; an idle one answers in seconds
 DRAWN_CHART = "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
 FIRST_LOAD_MS = 240_000  # the first session also imports torch and loads the model
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not CHROMIUM.exists():
-    pytest.skip("no browser at /usr/bin/chromium (apt package `chromium`)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with app_server.running(log_path=ARTIFACTS / "server.log", timeout=120) as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser_page(server_url):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=app_server.CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.set_default_timeout(WAIT_MS)
-        yield page
-        browser.close()
 
 
 def screenshot(page, name: str, last_text: str, charts: int) -> None:

@@ -5,55 +5,19 @@ The server's runs folder is a temporary one (SEQ2SEQ_RUNS_DIR), so checkpoints/r
 """
 from __future__ import annotations
 
-import os
 import re
-import signal
-from pathlib import Path
 
 import pytest
+from conftest import ARTIFACTS, BROWSER_WAIT_MS, playwright_or_skip
 
-from benchmarks import app_server
-from benchmarks.app_server import CHROMIUM
-from seq2seq.catalog import RUNS_ENV
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-WAIT_MS = 180_000  # the test machine may be busy training
+pytestmark = pytest.mark.browser
+sync_api = playwright_or_skip()
+# The server (server_url, its runs in conftest's runs_dir, which stops any run left training) and the
+# page (browser_page) are conftest's, for this module's settings:
+SERVER_LOG = "server-train.log"
+VIEWPORT = {"width": 1400, "height": 1000}
+WAIT_MS = BROWSER_WAIT_MS
 FINISH_MS = 300_000  # the whole run, on a budget of 60 small steps (well under a minute on an idle laptop)
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not CHROMIUM.exists():
-    pytest.skip("no browser at /usr/bin/chromium (apt package `chromium`)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("browser") / "runs"
-
-
-@pytest.fixture(scope="module")
-def server_url(runs_dir):
-    ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, RUNS_ENV: str(runs_dir)}
-    with app_server.running(env, log_path=ARTIFACTS / "server-train.log", timeout=120) as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser_page(server_url, runs_dir):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=app_server.CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(WAIT_MS)
-        yield page
-        browser.close()
-    with pytest.MonkeyPatch.context() as patch:  # a failed test must not leave its worker training
-        patch.setenv(RUNS_ENV, str(runs_dir))
-        from seq2seq.training import runs
-
-        for run in runs.list_runs():
-            if run.pid and run.live:
-                os.kill(run.pid, signal.SIGKILL)
 
 
 def step_shown(page) -> int:

@@ -14,16 +14,18 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import stop_every_run
+from conftest import ARTIFACTS, BROWSER_WAIT_MS, ROOT, playwright_or_skip
 
-from benchmarks import app_server
-from benchmarks.app_server import CHROMIUM
-from seq2seq.catalog import DEFAULT_MODEL, RUNS_ENV
+from seq2seq.catalog import DEFAULT_MODEL
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("tiny_run")]
+sync_api = playwright_or_skip()
+# The server (server_url, its runs in conftest's runs_dir) and the page (browser_page) are conftest's,
+# for this module's settings:
+SERVER_LOG = "server-views.log"
+VIEWPORT = {"width": 1280, "height": 1000}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-WAIT_MS = 180_000  # generous: the test machine may be busy training
+WAIT_MS = BROWSER_WAIT_MS
 SETTLE_MS = 400  # vega-embed draws a moment after the script run ends
 SENTENCES = {DEFAULT_MODEL: ("My brother and I went to the market yesterday morning.",
                              "Mon frère et moi sommes allés au marché hier matin."),
@@ -37,9 +39,6 @@ TINY_RUN = {"model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "bidire
 # opened by its own URL (/Translate) logs these two 404s. They are Streamlit's, not the app's.
 BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not CHROMIUM.exists():
-    pytest.skip("no browser at /usr/bin/chromium (apt package `chromium`)", allow_module_level=True)
 if not (ROOT / "checkpoints" / DEFAULT_MODEL).is_dir():
     pytest.skip(f"the default model {DEFAULT_MODEL} is not shipped", allow_module_level=True)
 
@@ -78,34 +77,16 @@ class Console:
 
 
 @pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory) -> Path:
-    """A runs folder holding one tiny run, trained while the browser starts (the Train page's run card)."""
-    root = tmp_path_factory.mktemp("views") / "runs"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(RUNS_ENV, str(root))
-        from seq2seq.training import runs
+def tiny_run(runs_dir) -> str:
+    """One tiny run in the server's runs folder, trained while the browser starts (the Train page's run card)."""
+    from seq2seq.jobs import runs
 
-        runs.launch(TINY_RUN, "tiny", max_concurrent=1)
-        yield root
-        stop_every_run()
+    return runs.launch(TINY_RUN, "tiny", max_concurrent=1)
 
 
 @pytest.fixture(scope="module")
-def server_url(runs_dir):
-    ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, RUNS_ENV: str(runs_dir)}
-    with app_server.running(env, log_path=ARTIFACTS / "server-views.log", timeout=120) as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(server_url):
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=app_server.CHROMIUM_ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(WAIT_MS)
-        yield page, Console(page)
-        chromium.close()
+def browser(browser_page):
+    return browser_page, Console(browser_page)
 
 
 def settle(page) -> None:

@@ -13,9 +13,12 @@ from seq2seq.service import load_translator
 from seq2seq.checkpoint import Bundle, build_model
 from seq2seq.config import DecodeConfig
 from seq2seq.decoding.translator import Translator
-from studio import charts, charts_search
-from studio.equations import step_equations, vector
-from studio.text import escape_markdown, sentences, show_piece
+from studio.shared.charts import attention, pieces
+from studio.shared.charts import beam as beam_charts
+from studio.shared.text import escape_markdown, sentences, show_piece
+from studio.step import charts as step_charts
+from studio.step.equations import step_equations, vector
+from studio.translate import charts as translate_charts
 
 DATES = Path(__file__).resolve().parent.parent / "checkpoints" / "dates"
 SENTENCE = "March 5, 1987"
@@ -50,58 +53,58 @@ def layer_encodings(chart) -> list[dict]:
 
 
 def test_key_sorts_by_position_and_label_expression_shows_the_piece():
-    keys = [charts.key(i, p) for i, p in enumerate(["b", "a", "b"])]
+    keys = [pieces.key(i, p) for i, p in enumerate(["b", "a", "b"])]
     assert sorted(keys) == keys and len(set(keys)) == 3
-    assert charts.KEY_LABEL == "slice(datum.value, 4)" and [k[4:] for k in keys] == ["b", "a", "b"]
+    assert pieces.KEY_LABEL == "slice(datum.value, 4)" and [k[4:] for k in keys] == ["b", "a", "b"]
 
 
 def test_output_chips_colour_pieces_by_step_entropy(greedy):
-    frame = charts.steps_frame(greedy.steps)
+    frame = pieces.steps_frame(greedy.steps)
     assert frame["piece"].tolist() == [show_piece(p) for p in greedy.output_pieces] + ["</s>"]
     assert frame["step"].tolist() == list(range(1, len(greedy.steps) + 1))
     assert frame["probability"].between(0, 1).all()
-    rect = layer_encodings(charts.output_chips(greedy.steps))[0]
+    rect = layer_encodings(pieces.output_chips(greedy.steps))[0]
     assert rect["color"]["field"] == "entropy" and rect["color"]["title"] == "entropy (nats)"
     assert {t["field"] for t in rect["tooltip"]} >= {"piece", "id", "probability", "entropy"}
 
 
 def test_source_chips_show_every_piece_with_its_id(greedy):
-    chart = charts.source_chips(greedy)
+    chart = pieces.source_chips(greedy)
     data = chart.data
     assert data["piece"].tolist()[-1] == "</s>" and data["id"].tolist() == greedy.src_ids
     assert "␣" in data["piece"].tolist()  # the char tokenizer's spaces are made visible
 
 
 def test_attention_heatmap_has_one_cell_per_output_and_source_piece(greedy):
-    frame = charts.attention_frame(greedy)
+    frame = attention.attention_frame(greedy)
     assert len(frame) == len(greedy.steps) * len(greedy.src_pieces)
     sums = frame.groupby("output")["weight"].sum()
     assert sums.round(4).eq(1.0).all()
-    encoding = charts.attention_heatmap(greedy).to_dict()["encoding"]
+    encoding = attention.attention_heatmap(greedy).to_dict()["encoding"]
     assert encoding["color"]["field"] == "weight"
     assert {t["field"] for t in encoding["tooltip"]} == {"output piece", "source piece", "weight"}
-    assert encoding["x"]["axis"]["labelExpr"] == charts.KEY_LABEL
+    assert encoding["x"]["axis"]["labelExpr"] == pieces.KEY_LABEL
 
 
 def test_no_attention_model_has_no_heatmap(translator):
     trace = variant(translator, attention="none").trace(SENTENCE)
-    assert charts.attention_heatmap(trace) is None
-    assert charts.step_attention_chart(trace.steps[0], trace.src_pieces) is None
+    assert attention.attention_heatmap(trace) is None
+    assert step_charts.step_attention_chart(trace.steps[0], trace.src_pieces) is None
 
 
 def test_candidates_chart_highlights_the_chosen_piece(greedy):
     step = greedy.steps[0]
-    frame = charts.candidates_frame(step)
+    frame = pieces.candidates_frame(step)
     assert frame.loc[frame["role"] == "chosen", "id"].tolist() == [step.chosen_id]
     assert (frame["role"] == "alternative").sum() == len(step.top) - 1
-    bars = layer_encodings(charts.candidates_chart(step))[0]
+    bars = layer_encodings(pieces.candidates_chart(step))[0]
     assert bars["color"]["field"] == "role" and bars["color"]["scale"]["domain"] == ["chosen", "alternative"]
 
 
 def test_a_forced_piece_outside_the_top_candidates_is_still_shown(translator, greedy):
     outside = next(i for i in range(4, translator.tgt.vocab_size) if i not in {c.token_id for c in greedy.steps[0].top})
     trace = translator.trace(SENTENCE, DecodeConfig(trace_top_k=3), prefix=[outside])
-    frame = charts.candidates_frame(trace.steps[0])
+    frame = pieces.candidates_frame(trace.steps[0])
     assert trace.steps[0].forced
     chosen = frame[frame["role"] == "chosen"]
     assert chosen["id"].tolist() == [outside] and len(frame) == 4
@@ -109,39 +112,39 @@ def test_a_forced_piece_outside_the_top_candidates_is_still_shown(translator, gr
 
 
 def test_step_attention_bars_follow_the_source(greedy):
-    chart = charts.step_attention_chart(greedy.steps[2], greedy.src_pieces)
+    chart = step_charts.step_attention_chart(greedy.steps[2], greedy.src_pieces)
     assert chart.data["weight"].tolist() == greedy.steps[2].attention
     assert len(chart.data) == len(greedy.src_pieces)
 
 
 def test_beam_tree_links_every_node_to_its_parent(beam):
-    points, edges = charts_search.beam_frames(beam.beam)
+    points, edges = beam_charts.beam_frames(beam.beam)
     assert len(points) == len(edges) == len(beam.beam)
     assert set(points["status"]) <= {"kept", "finished", "pruned"} and "finished" in set(points["status"])
     assert (edges["step2"] == edges["step"] + 1).all()  # every edge spans one step
     first = points[points["step"] == 1]
     assert first["rank"].tolist() == list(range(len(first)))
     assert first.sort_values("rank")["score"].is_monotonic_decreasing
-    spec = charts_search.beam_tree_chart(beam.beam, current_step=2).to_dict()
+    spec = beam_charts.beam_tree_chart(beam.beam, current_step=2).to_dict()
     colours = [layer["encoding"]["color"] for layer in spec["layer"] if "color" in layer.get("encoding", {})]
     assert all(c["field"] == "status" for c in colours) and len(colours) == 2
 
 
 def test_strategies_chart_has_a_row_per_strategy(greedy, beam):
-    frame = charts_search.strategies_frame({"greedy": greedy, "beam": beam})
+    frame = translate_charts.strategies_frame({"greedy": greedy, "beam": beam})
     assert frame.groupby("strategy").size().to_dict() == {"greedy": len(greedy.steps), "beam": len(beam.steps)}
-    encoding = layer_encodings(charts_search.strategies_chart({"greedy": greedy, "beam": beam}))[0]
+    encoding = layer_encodings(translate_charts.strategies_chart({"greedy": greedy, "beam": beam}))[0]
     assert encoding["color"]["field"] == "logprob" and encoding["y"]["field"] == "strategy"
 
 
 def test_exposure_frame_puts_the_reference_next_to_the_models_choice(translator):
     forced = translator.teacher_forced(SENTENCE, "1987-05-03")
-    frame = charts_search.exposure_frame(forced)
+    frame = translate_charts.exposure_frame(forced)
     assert frame["reference piece"].tolist() == list("1987-05-03") + ["</s>"]
     disagree = frame[~frame["agrees"]]
     assert disagree["reference piece"].tolist() == ["5", "3"] and disagree["model's choice"].tolist() == ["3", "5"]
     assert (disagree["p(reference)"] < 0.01).all() and (disagree["p(model's choice)"] > 0.9).all()
-    encoding = charts_search.exposure_chart(forced).to_dict()["encoding"]
+    encoding = translate_charts.exposure_chart(forced).to_dict()["encoding"]
     assert encoding["color"]["field"] == "series" and encoding["xOffset"]["field"] == "series"
 
 
@@ -190,14 +193,14 @@ def test_sentences_skip_lines_with_nothing_to_translate():
 def test_altairs_schema_table_is_built_once_and_charts_come_out_the_same(greedy, monkeypatch):
     from altair.utils import schemapi
 
-    from studio import altair_speed
+    from studio.shared import altair_speed
 
     calls = []
     original_hash = schemapi._FromDict.hash_schema.__func__
     monkeypatch.setattr(schemapi._FromDict, "hash_schema",
                         classmethod(lambda cls, *a, **k: calls.append(1) or original_hash(cls, *a, **k)))
     altair_speed._tables.clear()
-    first = charts.candidates_chart(greedy.steps[1]).to_dict()
+    first = pieces.candidates_chart(greedy.steps[1]).to_dict()
     hashed_once = len(calls)
-    assert charts.candidates_chart(greedy.steps[1]).to_dict() == first
+    assert pieces.candidates_chart(greedy.steps[1]).to_dict() == first
     assert hashed_once > 100 and len(calls) == hashed_once  # the second chart reuses the table

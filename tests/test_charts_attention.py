@@ -8,8 +8,13 @@ import pytest
 
 from seq2seq.config import DecodeConfig
 from seq2seq.service import load_translator
-from studio import charts, charts_inside, charts_search, charts_training
-from studio.attention_grid import AttentionGrid, merged_words, with_eos_hidden, word_groups
+from studio.inside import charts as inside_charts
+from studio.shared.charts import attention, pieces
+from studio.shared.charts import beam as beam_charts
+from studio.shared.charts.attention import AttentionGrid, merged_words, with_eos_hidden, word_groups
+from studio.step import charts as step_charts
+from studio.train import charts as train_charts
+from studio.translate import charts as translate_charts
 
 DATES = Path(__file__).resolve().parent.parent / "checkpoints" / "dates"
 PIECES = ["▁I", "▁li", "ke", "▁cats", ".", "</s>"]
@@ -56,11 +61,11 @@ def test_hiding_eos_drops_its_column_and_renormalises_each_row():
 
 def test_the_heatmap_options_change_the_drawn_grid_of_a_real_trace(translator):
     trace = translator.trace("March 5, 1987")
-    plain = charts.attention_frame(trace)
-    hidden = charts.attention_heatmap(trace, hide_eos=True).data
+    plain = attention.attention_frame(trace)
+    hidden = attention.attention_heatmap(trace, hide_eos=True).data
     assert len(hidden) == len(plain) - len(trace.steps)  # one column fewer
     assert hidden.groupby("output")["weight"].sum().round(6).eq(1.0).all()
-    words = charts.attention_heatmap(trace, words=True, char_level=True).data
+    words = attention.attention_heatmap(trace, words=True, char_level=True).data
     assert sorted(set(words["source piece"])) == sorted({"March", "␣", "5,", "1987", "</s>"})
 
 
@@ -93,14 +98,14 @@ def every_chart(translator) -> dict[str, dict]:
     forced = translator.teacher_forced("March 5, 1987", "1987-05-03")
     probe = {"src_pieces": ["a", "</s>"], "out_pieces": ["a", "</s>"], "attention": [[0.9, 0.1], [0.2, 0.8]]}
     return {
-        "chips": charts.output_chips(greedy.steps), "source": charts.source_chips(greedy),
-        "heatmap": charts.attention_heatmap(greedy, hide_eos=True, words=True, char_level=True),
-        "candidates": charts.candidates_chart(greedy.steps[0]),
-        "step attention": charts.step_attention_chart(greedy.steps[0], greedy.src_pieces),
-        "beam": charts_search.beam_tree_chart(beam.beam, 2),
-        "strategies": charts_search.strategies_chart({"greedy": greedy, "beam": beam}),
-        "exposure": charts_search.exposure_chart(forced), "probe": charts_training.probe_heatmap(probe),
-        "kl": charts_inside.kl_chart(charts_inside.kl_frame(greedy.steps, [0.1] * len(greedy.steps),
+        "chips": pieces.output_chips(greedy.steps), "source": pieces.source_chips(greedy),
+        "heatmap": attention.attention_heatmap(greedy, hide_eos=True, words=True, char_level=True),
+        "candidates": pieces.candidates_chart(greedy.steps[0]),
+        "step attention": step_charts.step_attention_chart(greedy.steps[0], greedy.src_pieces),
+        "beam": beam_charts.beam_tree_chart(beam.beam, 2),
+        "strategies": translate_charts.strategies_chart({"greedy": greedy, "beam": beam}),
+        "exposure": translate_charts.exposure_chart(forced), "probe": train_charts.probe_heatmap(probe),
+        "kl": inside_charts.kl_chart(inside_charts.kl_frame(greedy.steps, [0.1] * len(greedy.steps),
                                                             [0.5] * len(greedy.steps), [0.4] * len(greedy.steps),
                                                             greedy.steps)),
     }
@@ -120,6 +125,6 @@ def test_piece_axes_never_drop_labels(translator):
 
 def test_strategies_wrap_long_outputs_into_lines_that_fit_the_row(translator):
     trace = translator.trace("March 5, 1987")
-    chart = charts_search.strategies_chart({"greedy": trace, "beam": trace}, row_px=200)
-    per_line = 200 // charts.chip_step([p for p in chart.data["piece"]])
+    chart = translate_charts.strategies_chart({"greedy": trace, "beam": trace}, row_px=200)
+    per_line = 200 // pieces.chip_step([p for p in chart.data["piece"]])
     assert chart.data["col"].max() == per_line - 1 and chart.data["line"].max() == (len(trace.steps) - 1) // per_line

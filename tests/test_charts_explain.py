@@ -3,36 +3,38 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from studio import charts_explain
+from studio.inside import charts as inside_charts
+from studio.shared.charts import attribution, gradients, lengths
+from studio.train import charts as train_charts
 
 LABELS = {"saliency": "saliency (gradient norm)", "gradient_x_input": "gradient × input",
           "integrated_gradients": "integrated gradients", "attention": "attention"}
 
 
 def test_attribution_rows_share_one_scale_whatever_the_method():
-    frame = charts_explain.attribution_frame(
+    frame = attribution.attribution_frame(
         ["▁Le", "▁chat", "</s>"], {"saliency": [0.01, 0.04, 0.02], "integrated_gradients": [-3.0, 1.5, 0.0]},
         [0.2, 0.7, 0.1], LABELS)
     assert list(dict.fromkeys(frame["pointer"])) == ["attention", "saliency (gradient norm)", "integrated gradients"]
     ig = frame[frame["pointer"] == "integrated gradients"]
     assert ig["share"].tolist() == [-1.0, 0.5, 0.0] and ig["score"].tolist() == [-3.0, 1.5, 0.0]
-    spec = charts_explain.attribution_chart(frame).to_dict()
+    spec = attribution.attribution_chart(frame).to_dict()
     assert spec["encoding"]["color"]["scale"]["domain"] == [-1, 1]
     assert spec["encoding"]["x"]["axis"]["labelOverlap"] is False  # every piece labelled
-    assert charts_explain.attribution_frame(["a"], {"saliency": [0.0]}, None, LABELS)["share"].tolist() == [0.0]
+    assert attribution.attribution_frame(["a"], {"saliency": [0.0]}, None, LABELS)["share"].tolist() == [0.0]
 
 
 def test_removal_table_marks_the_winners():
     removal = SimpleNamespace(pointer="attention", position=1, prob_before=0.9, prob_after=0.4, drop=0.5)
     other = SimpleNamespace(pointer="saliency", position=0, prob_before=0.9, prob_after=0.8, drop=0.1)
-    table = charts_explain.removal_frame([removal, other], ["a", "b"], LABELS, ["attention"])
+    table = attribution.removal_frame([removal, other], ["a", "b"], LABELS, ["attention"])
     assert table["explains best"].tolist() == ["✔", ""] and table["piece removed"].tolist() == ["b", "a"]
     assert table["position"].tolist() == [2, 1]
 
 
 def test_gradient_chart_is_logarithmic_with_one_line_per_cell():
-    frame = charts_explain.gradient_frame({"rnn": {1: 0.1, 2: 0.01}, "lstm": {1: 0.1, 2: 0.05}})
-    spec = charts_explain.gradient_chart(frame).to_dict()
+    frame = gradients.gradient_frame({"rnn": {1: 0.1, 2: 0.01}, "lstm": {1: 0.1, 2: 0.05}})
+    spec = gradients.gradient_chart(frame).to_dict()
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
     assert spec["encoding"]["color"]["field"] == "cell" and "distance" in spec["encoding"]["x"]["title"]
 
@@ -48,10 +50,10 @@ def curves() -> pd.DataFrame:
 
 
 def test_overlaid_runs_have_a_legend_entry_each_never_cut():
-    loss = charts_explain.overlay_chart(curves(), "seconds", "loss").to_dict()
+    loss = train_charts.overlay_chart(curves(), "seconds", "loss").to_dict()
     assert loss["encoding"]["color"]["legend"]["labelLimit"] == 0
     assert loss["encoding"]["strokeDash"]["field"] == "split" and loss["encoding"]["x"]["field"] == "seconds"
-    score = charts_explain.overlay_chart(curves(), "step", "score")
+    score = train_charts.overlay_chart(curves(), "step", "score")
     assert set(score.data["split"]) == {"valid"} and len(score.data) == 2
     assert score.to_dict()["encoding"]["y"]["title"] == "validation exact match (0-1)"
 
@@ -59,14 +61,15 @@ def test_overlaid_runs_have_a_legend_entry_each_never_cut():
 def test_length_chart_orders_buckets_by_length_not_by_text():
     frame = pd.DataFrame({"run": ["r"] * 3, "lengths": ["1-5", "11-15", "6-10"], "low": [1, 11, 6],
                           "sentences": [5, 5, 5], "exact_match": [1.0, 0.2, 0.6]})
-    spec = charts_explain.length_chart(frame).to_dict()
-    assert spec["encoding"]["x"]["sort"] == ["1-5", "6-10", "11-15"]
-    assert spec["encoding"]["y"]["axis"]["format"] == "%"
+    spec = lengths.length_chart(frame, train_charts.LENGTH_COLUMNS, "exact match", "input length (characters)",
+                                fraction=True).to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == ["1-5", "6-10", "11-15"]
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == "%"
 
 
 def test_pattern_rows_split_the_sentence_around_the_match():
     match = SimpleNamespace(pieces=["▁the", "▁old", "▁man", "</s>"], start=1, end=2, source="the old man")
-    row = charts_explain.pattern_frame([match], char_level=False).iloc[0]
+    row = inside_charts.pattern_frame([match], char_level=False).iloc[0]
     assert (row["before"], row["match"], row["after"], row["length"]) == ("the", "old man", "</s>", 2)
     chars = SimpleNamespace(pieces=list("march"), start=0, end=2, source="march")
-    assert charts_explain.pattern_frame([chars], char_level=True).iloc[0]["match"] == "mar"
+    assert inside_charts.pattern_frame([chars], char_level=True).iloc[0]["match"] == "mar"

@@ -7,12 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from apptest_helpers import open_page
 from streamlit.testing.v1 import AppTest
 
-from seq2seq.catalog import RUNS_ENV
-from seq2seq.training import runs, teacher
-from seq2seq.training.teacher import PASSPHRASE_ENV
-from studio.text import escape_markdown
+from seq2seq.jobs import runs
+from seq2seq.service import passphrase
+from seq2seq.service.passphrase import PASSPHRASE_ENV
+from studio.shared.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN, MODELS = ROOT / "pages" / "4_Train.py", ROOT / "pages" / "5_Models.py"
@@ -20,15 +21,13 @@ PASSPHRASE = "chalk and cheese"
 
 
 @pytest.fixture(autouse=True)
-def classroom(tmp_path, monkeypatch):
+def classroom(fresh_runs_dir, monkeypatch):
     """A classroom server's environment: the passphrase set, an empty runs folder with one finished run."""
-    runs_dir = tmp_path / "runs"
-    shutil.copytree(ROOT / "checkpoints" / "dates", runs_dir / "lesson-one")
-    monkeypatch.setenv(RUNS_ENV, str(runs_dir))
+    shutil.copytree(ROOT / "checkpoints" / "dates", fresh_runs_dir / "lesson-one")
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
-    teacher.classroom_gate.cache_clear()
-    yield runs_dir
-    teacher.classroom_gate.cache_clear()  # later tests in this process get an open app again
+    passphrase.classroom_gate.cache_clear()
+    yield fresh_runs_dir
+    passphrase.classroom_gate.cache_clear()  # later tests in this process get an open app again
 
 
 def run_ids() -> list[str]:
@@ -41,12 +40,12 @@ def errors(app: AppTest) -> str:
 
 
 def models_files_tab() -> AppTest:
-    app = AppTest.from_file(str(MODELS), default_timeout=120).run()
+    app = open_page(MODELS, model=None, timeout=120)
     return app.selectbox(key="models_files_model").set_value("runs/lesson-one").run()
 
 
 def test_launching_without_the_passphrase_is_refused_and_starts_nothing():
-    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    app = open_page(TRAIN, model=None, timeout=120)
     before = run_ids()
     next(b for b in app.button if b.label == "🚀 Launch").click().run()
     assert not app.exception
@@ -63,7 +62,7 @@ def test_deleting_without_the_passphrase_is_refused_and_keeps_the_run(classroom)
 
 
 def test_uploading_training_data_needs_the_passphrase():
-    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    app = open_page(TRAIN, model=None, timeout=120)
     app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
     assert not app.get("file_uploader")
     assert any("Uploading training data needs the teacher passphrase" in i.value for i in app.info)
@@ -86,7 +85,7 @@ def test_a_wrong_passphrase_unlocks_nothing_and_the_right_one_lets_the_teacher_d
 
 def test_without_a_passphrase_nothing_asks_for_one(monkeypatch):
     monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
-    teacher.classroom_gate.cache_clear()
-    app = AppTest.from_file(str(TRAIN), default_timeout=120).run()
+    passphrase.classroom_gate.cache_clear()
+    app = open_page(TRAIN, model=None, timeout=120)
     app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
     assert app.get("file_uploader") and not [e for e in app.expander if "Classroom mode" in e.label]

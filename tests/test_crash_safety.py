@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from seq2seq import checkpoint
+from seq2seq import checkpoint, files
 from seq2seq.checkpoint import (
     TRAINER_STATE,
     WEIGHTS,
@@ -165,7 +165,8 @@ def test_full_disk_midway_keeps_previous_file_and_checkpoint_loads(dates_copy, m
     def atomic_write(path, write):
         real_atomic_write(path, failing_midway(write) if path.name == victim else write)
 
-    monkeypatch.setattr(checkpoint, "atomic_write", atomic_write)
+    monkeypatch.setattr(checkpoint, "atomic_write", atomic_write)  # the weights
+    monkeypatch.setattr(files, "atomic_write", atomic_write)  # the JSON files, through files.write_text
     with pytest.raises(OSError) as raised:
         save_checkpoint(dates_copy, bundle)
     assert raised.value.errno == errno.ENOSPC

@@ -15,8 +15,10 @@ from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
 from seq2seq.data.batches import Example, make_batches, plan_steps
 from seq2seq.data.toy import reverse_pair
-from seq2seq.training.runs import train_command
+from seq2seq.jobs.runs import train_command
 from seq2seq.training.trainer import Trainer
+
+pytestmark = pytest.mark.slow  # real training runs or subprocesses: left out of the quick loop
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = {"emb_dim": 16, "enc_hidden": 16, "dec_hidden": 32, "dropout": 0.0, "max_src_len": 16, "max_tgt_len": 16}

@@ -3,51 +3,12 @@ Translate pages, the Gradients and pattern-search views of the Inside page, on s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import ROOT, chart_data, charts, no_exception, shown, table_with
+from apptest_helpers import open_page as page
 
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 180  # generous: the test machine may be busy training
 GRAD_MODELS = [ROOT / "checkpoints" / name for name in ("grad-rnn", "grad-gru", "grad-lstm")]
-
-
-def page(path: str, **params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
-    for name, value in {"model": "dates", **params}.items():
-        app.query_params[name] = value
-    return app.run()
-
-
-def no_exception(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-
-
-def texts(app: AppTest) -> list[str]:
-    return [m.value for m in app.markdown] + [c.value for c in app.caption]
-
-
-def shown(app: AppTest, fragment: str) -> bool:
-    return any(fragment in text for text in texts(app))
-
-
-def charts(app: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
-
-
-def chart_data(app: AppTest, column: str):
-    for chart in app.get("vega_lite_chart"):
-        for data in chart.proto.datasets:
-            frame = convert_arrow_bytes_to_pandas_df(data.data.data)
-            if column in frame.columns:
-                return frame
-    raise AssertionError(f"no chart data with column {column!r}")
-
-
-def table_with(app: AppTest, column: str):
-    return next(d.value for d in app.dataframe if column in getattr(d.value, "columns", []))
 
 
 def test_step_page_attribution_opens_on_request_beside_attention():

@@ -325,7 +325,7 @@ def assert_rendered_safely(app) -> None:
 def test_pages_show_hostile_text_and_hostile_model_output_escaped(path, hostile_checkpoints, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from studio import sidebar
+    from studio.shared import sidebar
 
     monkeypatch.setattr(sidebar, "list_models", functools.partial(service.list_models, hostile_checkpoints))
     tokenizer = load_checkpoint(hostile_checkpoints / "hostile").tgt_tokenizer

@@ -1,5 +1,6 @@
 """Dependencies flow one way: engine floors upwards only, the engine never imports streamlit, pages
-import only studio/ (and seq2seq.errors). Every subpackage is covered."""
+import only studio/ (app.py also streamlit). Every subpackage is covered; tests/test_studio_imports.py
+checks studio/ itself."""
 import ast
 import json
 import os
@@ -15,9 +16,11 @@ ENGINE = Path(seq2seq.__file__).parent
 SUBMODULES = sorted(m.name for m in pkgutil.walk_packages(seq2seq.__path__, "seq2seq.")
                     if not m.name.endswith("__main__"))
 # The engine's floors, lowest first: a module may import its own floor and the floors below it.
-FLOORS = (("seq2seq.errors", "seq2seq.config"), ("seq2seq.data",), ("seq2seq.nn",), ("seq2seq.checkpoint",),
-          ("seq2seq.catalog",), ("seq2seq.decoding",), ("seq2seq.evaluate",), ("seq2seq.training",),
-          ("seq2seq.analysis",), ("seq2seq.service",), ("seq2seq.cli", "seq2seq.__main__"))
+# The network sits below the data: it needs the special ids (seq2seq.symbols), never the tokenizers.
+FLOORS = (("seq2seq.errors", "seq2seq.symbols", "seq2seq.files"), ("seq2seq.config",), ("seq2seq.nn",),
+          ("seq2seq.data",), ("seq2seq.checkpoint",), ("seq2seq.catalog",), ("seq2seq.decoding",), ("seq2seq.evaluate",),
+          ("seq2seq.training",), ("seq2seq.jobs",), ("seq2seq.analysis",), ("seq2seq.service",),
+          ("seq2seq.cli", "seq2seq.__main__"))
 
 PROBE = """
 import importlib, json, sys
@@ -57,7 +60,7 @@ def floor_of(name: str) -> int | None:
 
 def test_every_subpackage_is_a_floor():
     packages = {m.name for m in pkgutil.iter_modules(seq2seq.__path__, "seq2seq.")}
-    assert {"seq2seq.data", "seq2seq.nn", "seq2seq.decoding", "seq2seq.training", "seq2seq.analysis",
+    assert {"seq2seq.data", "seq2seq.nn", "seq2seq.decoding", "seq2seq.training", "seq2seq.jobs", "seq2seq.analysis",
             "seq2seq.cli"} <= packages
     assert [name for name in packages if floor_of(name) is None] == []
 
@@ -98,11 +101,9 @@ def test_no_engine_source_mentions_streamlit():
 
 
 def test_pages_import_only_studio():
-    """Pages render what studio/ returns: no engine, torch or numpy in a page."""
+    """Pages render what studio/ returns: no engine, torch or numpy in a page; app.py also starts streamlit."""
     wrong = []
     for path in sorted([REPO / "app.py", *(REPO / "pages").glob("*.py")]):
-        for line, name in imported_modules(path):
-            root = name.split(".")[0]
-            if root in ("torch", "numpy") or (root == "seq2seq" and not name.startswith("seq2seq.errors")):
-                wrong.append(f"{path.name}:{line} {name}")
+        roots = {"studio", "streamlit"} if path.name == "app.py" else {"studio"}
+        wrong += [f"{path.name}:{line} {name}" for line, name in imported_modules(path) if name.split(".")[0] not in roots]
     assert wrong == []

@@ -3,61 +3,27 @@ view draws, the links into the step page, the fallback without training data, an
 from __future__ import annotations
 
 import functools
-import json
 import shutil
-from pathlib import Path
 from urllib.parse import parse_qs
 
-import pandas as pd
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from apptest_helpers import ROOT, chart_data, charts, no_exception, open_page, shown, texts
 from streamlit.testing.v1 import AppTest
 
 from seq2seq import catalog as service
-from studio import sidebar
+from studio.shared import sidebar
 
-ROOT = Path(__file__).resolve().parent.parent
 DATES = ROOT / "checkpoints" / "dates"
 PAGE = "pages/3_Inside_the_model.py"
-TIMEOUT = 180  # generous: the test machine may be busy training
 
 
 def page(view: str = "Trajectories", **params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / PAGE), default_timeout=TIMEOUT)
-    for name, value in {"model": "dates", "view": view, **params}.items():
-        app.query_params[name] = value
-    return app.run()
-
-
-def charts(app: AppTest) -> list[dict]:
-    """Vega-Lite specs of the Altair charts on the page (AppTest has no typed accessor for them)."""
-    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
-
-
-def dataset(app: AppTest, chart: int, column: str) -> pd.DataFrame:
-    """The first data set of a chart that has `column` (Streamlit ships data sets as Arrow bytes)."""
-    for data in app.get("vega_lite_chart")[chart].proto.datasets:
-        frame = convert_arrow_bytes_to_pandas_df(data.data.data)
-        if column in frame.columns:
-            return frame
-    raise AssertionError(f"no data set with column {column!r}")
+    return open_page(PAGE, view=view, **params)
 
 
 def marks(spec: dict) -> set[str]:
     layers = spec.get("layer", [spec])
     return {layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in layers}
-
-
-def texts(app: AppTest) -> list[str]:
-    return [m.value for m in app.markdown] + [c.value for c in app.caption]
-
-
-def shown(app: AppTest, fragment: str) -> bool:
-    return any(fragment in text for text in texts(app))
-
-
-def no_exception(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
 
 
 def test_trajectories_draw_encoder_and_decoder_paths_with_explained_variance():
@@ -67,7 +33,7 @@ def test_trajectories_draw_encoder_and_decoder_paths_with_explained_variance():
     assert {"line", "text", "circle", "point"} <= marks(encoder) and {"line", "text"} <= marks(decoder)
     assert shown(app, "Encoder: the two axes explain") and shown(app, "from 500 training sentences")
     assert "PC1 (" in encoder["layer"][0]["encoding"]["x"]["title"]
-    points = dataset(app, 1, "link")
+    points = chart_data(app, "link", 1)
     assert points["piece"].tolist() == list("1987-03-05") + ["</s>"]
     assert points["detail"].iloc[0].startswith("predicts 1 ")  # hover: the step's top pieces, chosen one first
 
@@ -201,6 +167,6 @@ def test_bottleneck_scores_a_model_and_its_twin_by_length(twins):
     spec = charts(app)[0]
     assert {"line", "circle"} <= marks(spec)
     assert spec["layer"][0]["encoding"]["x"]["title"] == "source length (characters)"
-    assert set(dataset(app, 0, "model")["model"]) == {"tiny (GRU, attention)", "tiny-noattn (GRU, no attention)"}
+    assert set(chart_data(app, "model", 0)["model"]) == {"tiny (GRU, attention)", "tiny-noattn (GRU, no attention)"}
     again = page("Bottleneck", model="tiny", text="abc")  # scores are on disk now: no button needed
     assert len(charts(again)) == 1 and not again.button

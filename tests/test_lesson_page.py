@@ -1,21 +1,15 @@
 """The Lesson page in AppTest: six steps in order with Next and Back, one live chart each, the step in the URL."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest_helpers import ROOT, open_page
 from streamlit.testing.v1 import AppTest
 
-from studio.views.lesson import LESSONS
-
-PAGE = Path(__file__).resolve().parent.parent / "pages" / "6_Lesson.py"
+from studio.lesson.view import LESSONS
 
 
 def page(**params: str) -> AppTest:
-    app = AppTest.from_file(str(PAGE), default_timeout=180)
-    for name, value in {"model": "dates", **params}.items():
-        app.query_params[name] = value
-    return app.run()
+    return open_page("pages/6_Lesson.py", **params)
 
 
 def title(app: AppTest) -> str:
@@ -44,7 +38,7 @@ def test_a_link_opens_its_step_and_a_bad_one_the_first():
     assert page(lesson="x").button(key="lesson_back").disabled
 
 
-@pytest.mark.skipif(not (PAGE.parent.parent / "checkpoints" / "grad-lstm").is_dir(), reason="grad-lstm not shipped")
+@pytest.mark.skipif(not (ROOT / "checkpoints" / "grad-lstm").is_dir(), reason="grad-lstm not shipped")
 def test_the_attention_step_explains_a_model_without_attention():
     app = page(lesson="5", model="grad-lstm")
     assert not app.exception

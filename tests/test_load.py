@@ -17,8 +17,8 @@ import pytest
 
 from benchmarks import app_server, load
 from seq2seq.service import models as service
-from studio.sidebar import cached_translator
-from studio.text import escape_markdown
+from studio.shared.selection import cached_translator
+from studio.shared.text import escape_markdown
 
 SESSIONS = 20
 DEADLINE_S = 240  # the sessions give up (and the test fails) after this; they took 36 s on a busy 2-core machine

@@ -7,10 +7,10 @@ from torch import nn
 
 from seq2seq.config import ModelConfig
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, PAD_ID
+from seq2seq.symbols import BOS_ID, PAD_ID
 from seq2seq.errors import UserError
 from seq2seq.nn.cells import gru_gates, lstm_gates, rnn_preactivation
-from seq2seq.nn.decoder import DecoderState
+from seq2seq.nn.decoder import DecoderState, StepDetails
 from seq2seq.nn.model import Seq2Seq
 
 SOURCES = [[4, 5, 6, 7, 8, 3], [9, 10, 3], [11, 3]]  # different lengths: rows 1 and 2 are padded
@@ -143,11 +143,13 @@ def test_decoder_details_gates_match_every_layer_of_the_step(cell):
     model = tiny_model(cell=cell, dec_layers=2)
     src, lengths = pad_batch(SOURCES)
     _, memory, state = model.encode(src, lengths)
-    details: dict = {}
+    details = StepDetails()
     _, new_state, _ = model.decoder.step(torch.full((3,), BOS_ID), state, memory, details)
-    assert len(details["gates"]) == 2
-    for layer, gates in enumerate(details["gates"]):
+    assert len(details.layer_inputs) == len(details.previous_hidden) == 2
+    for layer in range(2):
         h_prev = state.hidden[layer]
+        assert torch.equal(details.previous_hidden[layer], h_prev)
+        gates = model.decoder.gates(layer, details.layer_inputs[layer], h_prev)
         if cell == "gru":
             rebuilt = (1 - gates["update"]) * gates["candidate"] + gates["update"] * h_prev
         elif cell == "lstm":
@@ -157,7 +159,8 @@ def test_decoder_details_gates_match_every_layer_of_the_step(cell):
         else:
             rebuilt = torch.tanh(gates["preactivation"])
         assert torch.allclose(rebuilt, new_state.hidden[layer], atol=1e-6)
-    assert set(details) >= {"embedding", "scores", "weights", "context", "attentional"}
+    assert all(value is not None for value in (details.embedding, details.scores, details.weights,
+                                               details.context, details.attentional))
 
 
 def test_decoder_step_keeps_no_state_on_the_module():

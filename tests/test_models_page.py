@@ -8,14 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from apptest_helpers import no_exception, open_page
 from streamlit.testing.v1 import AppTest
 
-from seq2seq.analysis.reports import checkpoint_zip, parameter_count
-from seq2seq.catalog import RUNS_ENV, list_models
+from seq2seq.catalog import list_models
 from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
+from seq2seq.service.models import checkpoint_zip, parameter_count
 from seq2seq.training.trainer import Trainer
-from studio.text import escape_markdown
+from studio.shared.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "5_Models.py"
@@ -23,23 +24,19 @@ DATES = ROOT / "checkpoints" / "dates"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def user_run(tmp_path_factory) -> Path:
-    with pytest.MonkeyPatch.context() as patch:
-        runs_dir = tmp_path_factory.mktemp("app") / "runs"
-        patch.setenv(RUNS_ENV, str(runs_dir))
-        config = train_config_from_dict({"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_steps": 20,
-                                         "valid_every": 10, "valid_decode_limit": 20, "batch_tokens": 400,
-                                         "max_train_pairs": 500, "threads": 1})
-        model = {"emb_dim": 8, "enc_hidden": 16, "dec_hidden": 16, "bidirectional": False, "dropout": 0.0,
-                 "max_src_len": 16, "max_tgt_len": 16}
-        Trainer(config, model, runs_dir / "tiny").run()
-        yield runs_dir / "tiny"
+def user_run(runs_dir) -> Path:
+    """A tiny run trained here, in the module's runs folder, as the command line would write it."""
+    config = train_config_from_dict({"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_steps": 20,
+                                     "valid_every": 10, "valid_decode_limit": 20, "batch_tokens": 400,
+                                     "max_train_pairs": 500, "threads": 1})
+    model = {"emb_dim": 8, "enc_hidden": 16, "dec_hidden": 16, "bidirectional": False, "dropout": 0.0,
+             "max_src_len": 16, "max_tgt_len": 16}
+    Trainer(config, model, runs_dir / "tiny").run()
+    return runs_dir / "tiny"
 
 
 def page() -> AppTest:
-    app = AppTest.from_file(str(PAGE), default_timeout=120).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return no_exception(open_page(PAGE, model=None, timeout=120))
 
 
 def test_the_table_lists_shipped_models_and_user_runs_with_their_sizes_and_scores():

@@ -5,25 +5,20 @@ import json
 import os
 import random
 import signal
-import time
 
 import pytest
-from conftest import stop_every_run
+from conftest import tiny_recipe, wait_until
 
-from seq2seq.catalog import RUNS_ENV, list_models
+from seq2seq.catalog import list_models
 from seq2seq.checkpoint import load_checkpoint
 from seq2seq.errors import UserError
-from seq2seq.training import runs
-from seq2seq.training.events import continued, read_jsonl
+from seq2seq.jobs import runs
+from seq2seq.jobs.events import continued, read_jsonl
 from seq2seq.training.history import read_history
 
-TINY = {
-    "model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "cell": "gru", "attention": "bahdanau",
-              "bidirectional": False, "dropout": 0.0, "max_src_len": 16, "max_tgt_len": 16},
-    "train": {"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_train_pairs": 2000, "batch_tokens": 400,
-              "lr": 3e-3, "label_smoothing": 0.0, "max_steps": 100, "valid_every": 20, "log_every": 5,
-              "valid_decode_limit": 50, "patience": 0, "probes": ["abcdef"]},
-}
+pytestmark = pytest.mark.slow  # real training runs or subprocesses: left out of the quick loop
+
+TINY = tiny_recipe(max_train_pairs=2000, max_steps=100, valid_every=20, valid_decode_limit=50, probes=["abcdef"])
 
 
 def reversal_tsv(pairs: int = 2000) -> bytes:
@@ -36,16 +31,6 @@ def recipe(**train) -> dict:
     return {"model": dict(TINY["model"]), "train": {**TINY["train"], **train}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def runs_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("app") / "runs"
-        patch.setenv(RUNS_ENV, str(root))
-        patch.delenv(runs.MAX_RUNS_ENV, raising=False)
-        yield root
-        stop_every_run()
-
-
 @pytest.fixture(scope="module")
 def batch(runs_dir) -> dict[str, str]:
     """The worker runs, started together: each process spends most of its time importing torch."""
@@ -54,16 +39,6 @@ def batch(runs_dir) -> dict[str, str]:
     uploads = {"kill": reversal_tsv()}
     return {name: runs.launch(r, f"Tiny {name}!", max_concurrent=len(recipes), upload=uploads.get(name))
             for name, r in recipes.items()}
-
-
-def wait_until(predicate, timeout: float = 300.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def events_of(run_id: str) -> list[dict]:

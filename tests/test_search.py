@@ -8,7 +8,7 @@ from torch import nn
 from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import collate, encode_pairs, pad_batch
 from seq2seq.data.pairs import Pair
-from seq2seq.data.tokenizer import EOS_ID, PAD_ID
+from seq2seq.symbols import EOS_ID, PAD_ID
 from seq2seq.decoding.beam import beam_search
 from seq2seq.decoding.forced import forced_logprobs
 from seq2seq.decoding.free_run import filter_distribution, free_run

@@ -1,42 +1,18 @@
 """Sweeps: variants planned from a preset, queued under the run limit, started as slots free up."""
 from __future__ import annotations
 
-import time
-
 import pytest
-from conftest import stop_every_run
+from conftest import tiny_recipe, wait_until
 
-from seq2seq.catalog import RUNS_ENV
 from seq2seq.errors import UserError
-from seq2seq.training import runs, sweeps
-from seq2seq.training.curves import curve_rows
+from seq2seq.jobs import runs, sweeps
+from seq2seq.jobs.curves import curve_rows
 
-TINY = {
-    "model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "cell": "gru", "attention": "bahdanau",
-              "bidirectional": False, "dropout": 0.0, "max_src_len": 16, "max_tgt_len": 16},
-    "train": {"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_train_pairs": 1000, "batch_tokens": 400,
-              "lr": 3e-3, "label_smoothing": 0.0, "max_steps": 30, "valid_every": 15, "log_every": 5,
-              "valid_decode_limit": 30, "patience": 0, "probes": ["abc"]},
-}
+TINY = tiny_recipe()
 
 
-@pytest.fixture(autouse=True)
-def runs_dir(tmp_path, monkeypatch):
-    root = tmp_path / "runs"
-    monkeypatch.setenv(RUNS_ENV, str(root))
-    monkeypatch.setenv(runs.MAX_RUNS_ENV, "1")
-    yield root
-    stop_every_run()
-
-
-def wait_until(predicate, timeout: float = 300.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fresh_runs_dir")]
+MAX_RUNS = "1"  # the run limit of each test's own runs folder: one run at a time, the rest queued
 
 
 def test_plan_varies_each_setting_and_checks_the_recipes():
@@ -60,13 +36,13 @@ def test_plan_varies_each_setting_and_checks_the_recipes():
     ({"cell": ["rnn", "frog"]}, "cell must be one of"),
     ({}, "one setting"),
 ])
-def test_bad_sweeps_are_refused_before_anything_runs(axes, message, runs_dir):
+def test_bad_sweeps_are_refused_before_anything_runs(axes, message, fresh_runs_dir):
     with pytest.raises(UserError, match=message):
         sweeps.start("bad", "dates", axes)
     assert sweeps.list_sweeps() == [] and runs.list_runs() == []
 
 
-def test_a_sweep_of_two_runs_queues_the_second_and_its_launcher_starts_it(runs_dir):
+def test_a_sweep_of_two_runs_queues_the_second_and_its_launcher_starts_it(fresh_runs_dir):
     sweep_id = sweeps.start("lr", "dates", {"learning rate": [1e-3, 3e-3]}, base=TINY)
     first = sweeps.list_sweeps()[0]  # read without advancing: whatever moves now, the launcher moved
     assert [v.state for v in first.variants] == ["launched", "queued"]  # the limit is one run at a time
@@ -82,11 +58,11 @@ def test_a_sweep_of_two_runs_queues_the_second_and_its_launcher_starts_it(runs_d
         assert {r["split"] for r in rows} == {"train", "valid"}
         assert max(r["step"] for r in rows) == 30 and all(r["seconds"] is not None for r in rows)
         assert any(r["metric"] == "exact_match" and 0 <= r["score"] <= 1 for r in rows if r["split"] == "valid")
-        recipe = (runs_dir / run_id / runs.RECIPE).read_text()
+        recipe = (fresh_runs_dir / run_id / runs.RECIPE).read_text()
         assert f'"lr": {lr}' in recipe
 
 
-def test_without_a_launcher_a_polling_page_advances_the_queue(runs_dir):
+def test_without_a_launcher_a_polling_page_advances_the_queue(fresh_runs_dir):
     sweep_id = sweeps.start("cells", "dates", {"cell": ["rnn", "lstm"]}, base=TINY, launcher=False)
     first_run = sweeps.list_sweeps()[0].run_ids[0]
     wait_until(lambda: runs.status(first_run).state == "finished", what="the first run")
@@ -97,7 +73,7 @@ def test_without_a_launcher_a_polling_page_advances_the_queue(runs_dir):
     assert sweeps.cancel(sweep_id).queued == 0
 
 
-def test_cancel_drops_what_is_still_queued(runs_dir):
+def test_cancel_drops_what_is_still_queued(fresh_runs_dir):
     sweep_id = sweeps.start("three", "dates", {"cell": ["rnn", "gru", "lstm"]}, base=TINY, launcher=False)
     sweep = sweeps.cancel(sweep_id)
     assert [v.state for v in sweep.variants] == ["launched", "cancelled", "cancelled"]

@@ -14,6 +14,8 @@ from seq2seq.training.presets import get_preset
 from seq2seq.training.trainer import Trainer
 from seq2seq.training.validation import evenly_spaced
 
+pytestmark = pytest.mark.slow  # real training runs or subprocesses: left out of the quick loop
+
 TINY_MODEL = {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16, "dropout": 0.1, "max_src_len": 16, "max_tgt_len": 16}
 TINY_TRAIN = {"data": "toy:reverse", "tokenizer": {"kind": "char"}, "max_train_pairs": 300, "batch_tokens": 200,
               "label_smoothing": 0.0, "log_every": 2, "valid_every": 1000, "valid_decode_limit": 10, "threads": 1,
@@ -72,7 +74,7 @@ def uninterrupted(tmp_path_factory):
 def test_a_stopped_run_resumes_where_it_left_off(tmp_path, uninterrupted):
     first = tiny_trainer(tmp_path, should_stop=stop_after(5))
     first.run()
-    assert first.progress["step"] == 5 and (tmp_path / TRAINER_STATE).is_file()
+    assert first.progress.step == 5 and (tmp_path / TRAINER_STATE).is_file()
     history_before = read_history(tmp_path / "history.csv")
     assert [r["step"] for r in history_before if r["type"] == "train"] == [2, 4]
     assert [r["step"] for r in history_before if r["type"] == "valid"] == [5]  # validated once, not twice
@@ -82,7 +84,7 @@ def test_a_stopped_run_resumes_where_it_left_off(tmp_path, uninterrupted):
     resumed = tiny_trainer(tmp_path, resume=True)
     resumed.on_event = events.append
     resumed.run()
-    assert resumed.progress["step"] == 9
+    assert resumed.progress.step == 9
     assert events[0]["type"] == "start" and events[0]["step"] == 5
     assert [e["step"] for e in events if e["type"] == "train"] == [6, 8]
     history_after = read_history(tmp_path / "history.csv")
@@ -104,8 +106,8 @@ def test_the_trainer_validation_loss_is_the_forced_decoding_score(uninterrupted,
     translator = Translator(uninterrupted.bundle)
     scores = score_references(translator, [p.source for p in pairs], [p.target for p in pairs])
     tokens = sum(len(s) for s in scores)
-    assert tokens == sum(len(e.tgt) + 1 for e in uninterrupted.valid_examples)
-    assert -sum(map(sum, scores)) / tokens == pytest.approx(uninterrupted.valid_loss(), rel=1e-5)
+    assert tokens == sum(len(e.tgt) + 1 for e in uninterrupted.validator.examples)
+    assert -sum(map(sum, scores)) / tokens == pytest.approx(uninterrupted.validator.loss(uninterrupted.model), rel=1e-5)
 
 
 def test_history_and_events_describe_the_run(uninterrupted):

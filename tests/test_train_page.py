@@ -2,19 +2,19 @@
 real runs (tiny models trained by real worker processes in a temporary runs folder)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from conftest import stop_every_run
+from apptest_helpers import no_exception, open_page
+from conftest import stopped_run
 from streamlit.testing.v1 import AppTest
 
-from seq2seq.catalog import RUNS_ENV
 from seq2seq.data.corpora import available_corpora
-from seq2seq.training import runs
-from studio import charts_training
-from studio.text import escape_markdown
+from seq2seq.jobs import runs
+from studio.shared.text import escape_markdown
+from studio.train import charts as train_charts
 
+pytestmark = pytest.mark.usefixtures("runs_dir")
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "4_Train.py"
 TINY = {"model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "bidirectional": False, "dropout": 0.0,
                   "max_src_len": 16, "max_tgt_len": 16},
@@ -23,41 +23,16 @@ TINY = {"model": {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 32, "bidirectio
                   "valid_decode_limit": 50, "patience": 0, "probes": ["abcdef"]}}
 
 
-def wait_for(run_id: str, timeout: float = 180.0) -> runs.RunStatus:
-    deadline = time.monotonic() + timeout
-    while (status := runs.status(run_id)).live:
-        assert time.monotonic() < deadline, f"run {run_id} still {status.state}"
-        time.sleep(0.2)
-    return status
-
-
-@pytest.fixture(scope="module", autouse=True)
-def runs_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("app") / "runs"
-        patch.setenv(RUNS_ENV, str(root))
-        yield root
-        stop_every_run()
-
-
 @pytest.fixture(scope="module")
 def finished_and_failed(runs_dir) -> tuple[str, str]:
     bad = {"model": TINY["model"], "train": {**TINY["train"], "data": "tsv:/nonexistent/pairs.tsv"}}
     ids = runs.launch(TINY, "tiny", max_concurrent=2), runs.launch(bad, "broken", max_concurrent=2)
-    assert [wait_for(run_id).state for run_id in ids] == ["finished", "failed"]
+    assert [stopped_run(run_id).state for run_id in ids] == ["finished", "failed"]
     return ids
 
 
 def page(**params) -> AppTest:
-    app = AppTest.from_file(str(PAGE), default_timeout=120)
-    for name, value in params.items():
-        app.query_params[name] = value
-    return app.run()
-
-
-def no_exception(app: AppTest) -> AppTest:
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_page(PAGE, model=None, timeout=120, **params)
 
 
 def command(app: AppTest) -> str:
@@ -155,7 +130,7 @@ def test_launch_stop_and_delete_from_the_page(finished_and_failed, runs_dir):
     assert app.subheader[0].value.startswith(escape_markdown("Run from-the-page") + " · ")
     assert (runs_dir / "from-the-page" / "status.json").is_file()
     app.button(key="stop:from-the-page").click().run()
-    assert wait_for("from-the-page").state in ("stopped", "finished")
+    assert stopped_run("from-the-page").state in ("stopped", "finished")
     app = no_exception(page(run="from-the-page"))
     app.button(key="delete:from-the-page").click().run()
     assert not (runs_dir / "from-the-page").exists()
@@ -166,12 +141,12 @@ def test_training_charts_put_train_and_valid_on_one_chart_and_skip_attention_fre
     events = [{"type": "start", "step": 0, "total_steps": 40},
               {"type": "train", "step": 20, "loss": 2.0, "ppl": 7.39},
               {"type": "valid", "step": 20, "valid_loss": 2.2, "valid_ppl": 9.03, "bleu": 3.5, "improved": True}]
-    frame = charts_training.curves_frame(events)
+    frame = train_charts.curves_frame(events)
     assert frame[["step", "split", "loss"]].values.tolist() == [[20, "train", 2.0], [20, "valid", 2.2]]
-    assert charts_training.score_metric(events) == "bleu"
-    assert charts_training.score_chart(events).to_dict()["encoding"]["y"]["title"] == "validation BLEU"
+    assert train_charts.score_metric(events) == "bleu"
+    assert train_charts.score_chart(events).to_dict()["encoding"]["y"]["title"] == "validation BLEU"
     probe = {"source": "ab", "translation": "ba", "src_pieces": ["a", "b", "</s>"], "out_pieces": ["b", "a", "</s>"],
              "attention": [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.2, 0.2, 0.6]]}
-    heat = charts_training.probe_frame(probe)
+    heat = train_charts.probe_frame(probe)
     assert len(heat) == 9 and heat.loc[1, "weight"] == 0.8 and heat.loc[1, "source piece"] == "b"
-    assert charts_training.probe_heatmap({**probe, "attention": []}) is None
+    assert train_charts.probe_heatmap({**probe, "attention": []}) is None

@@ -4,40 +4,25 @@ says why a run stopped (tiny runs trained by real worker processes in a temporar
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from conftest import stop_every_run
+from apptest_helpers import no_exception, open_page
+from conftest import stopped_run
 from streamlit.testing.v1 import AppTest
 
-from seq2seq.catalog import RUNS_ENV
 from seq2seq.config import TrainConfig
-from seq2seq.training import runs
-from studio import charts_training
-from studio.stop_reasons import why_stopped
-from studio.train_form import preset_target
+from studio.train import charts as train_charts
+from studio.train.form import preset_target
+from studio.train.stop_reasons import why_stopped
 
+pytestmark = pytest.mark.usefixtures("runs_dir")
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "4_Train.py"
 PAIRS = b"".join(f"word {i}\tmot {i}\n".encode() for i in range(300))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def runs_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        root = tmp_path_factory.mktemp("stop") / "runs"
-        patch.setenv(RUNS_ENV, str(root))
-        yield root
-        stop_every_run()
-
-
 def page(**params) -> AppTest:
-    app = AppTest.from_file(str(PAGE), default_timeout=120)
-    for name, value in params.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return no_exception(open_page(PAGE, model=None, timeout=120, **params))
 
 
 def command(app: AppTest) -> str:
@@ -79,14 +64,6 @@ def test_exact_match_targets_are_typed_in_percent_and_stored_as_fractions():
     assert preset_target({"data": "toy:dates", "target_score": 0.995}, "toy:dates") == pytest.approx(99.5)
 
 
-def wait_for(run_id: str, timeout: float = 240.0) -> runs.RunStatus:
-    deadline = time.monotonic() + timeout
-    while (status := runs.status(run_id)).live:
-        assert time.monotonic() < deadline, f"run {run_id} still {status.state}"
-        time.sleep(0.3)
-    return status
-
-
 @pytest.mark.slow
 def test_a_run_on_uploaded_data_trains_past_its_first_validation_and_says_why_it_stopped(runs_dir):
     app = upload(page())
@@ -95,7 +72,7 @@ def test_a_run_on_uploaded_data_trains_past_its_first_validation_and_says_why_it
     app.number_input(key="dates:valid").set_value(10).run()
     app.number_input(key="dates:batch").set_value(400).run()
     next(b for b in app.button if b.label == "🚀 Launch").click().run()
-    assert wait_for("uploaded").state == "finished"
+    assert stopped_run("uploaded").state == "finished"
     events = [json.loads(line) for line in (runs_dir / "uploaded" / "events.jsonl").read_text().splitlines()]
     valids = [e for e in events if e["type"] == "valid"]
     assert [e["step"] for e in valids] == [10, 20, 30] and all(e.get("metric", "bleu") == "bleu" for e in valids)
@@ -128,8 +105,8 @@ def test_why_a_run_stopped_names_the_rule_and_its_numbers(reason, settings, expe
 def test_one_validation_still_draws_a_readable_score_axis():
     events = [{"type": "valid", "step": 30, "valid_loss": 1.0, "valid_ppl": 2.7, "metric": "exact_match",
                "exact_match": 1.0}]
-    y = charts_training.score_chart(events).to_dict()["encoding"]["y"]
+    y = train_charts.score_chart(events).to_dict()["encoding"]["y"]
     assert y["scale"]["domain"] == [0, 1] and y["axis"]["format"] == ".0%"
     bleu = [{**events[0], "metric": "bleu", "bleu": 23.4}]
-    assert charts_training.score_chart(bleu).to_dict()["encoding"]["y"]["scale"]["domain"] == [0, 30]
-    assert charts_training.METRIC_LABELS[charts_training.score_metric(bleu)] == "Validation BLEU"
+    assert train_charts.score_chart(bleu).to_dict()["encoding"]["y"]["scale"]["domain"] == [0, 30]
+    assert train_charts.METRIC_LABELS[train_charts.score_metric(bleu)] == "Validation BLEU"

@@ -12,6 +12,7 @@ from seq2seq.errors import UserError
 from seq2seq.training import precision
 from seq2seq.training.presets import get_preset
 from seq2seq.training.trainer import Trainer
+from seq2seq.training.validator import Measurement
 
 CPU = torch.device("cpu")
 NO_BF16 = {"avx2": True, "avx512_bf16": False, "amx_bf16": False}
@@ -67,8 +68,9 @@ def test_a_target_on_exact_match_never_stops_a_run_scored_with_bleu(tmp_path):
     """The toy preset's 0.995 is a fraction of exact matches; BLEU is on 0-100, so it must not apply."""
     trainer = Trainer(train_config_from_dict(toy("reverse", max_steps=20, valid_every=10, target_score=0.995)),
                       {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16}, tmp_path)
-    assert trainer._early_stop("exact_match", 0.996) == "target_reached"
-    assert trainer._early_stop("bleu", 2.1) is None
+    scored = lambda metric, score: Measurement(0.0, metric, "", score, [])  # noqa: E731
+    assert trainer.validator.stop_reason(trainer.progress, scored("exact_match", 0.996)) == "target_reached"
+    assert trainer.validator.stop_reason(trainer.progress, scored("bleu", 2.1)) is None
     with pytest.raises(UserError, match="target_metric"):
         train_config_from_dict({"target_metric": "BLEU"})
 
@@ -93,7 +95,7 @@ def test_the_best_snapshots_are_averaged_when_that_validates_as_well(tmp_path):
     events = []
     trainer.on_event = events.append
     trainer.run()
-    kept = trainer.progress["snapshots"]
+    kept = trainer.progress.snapshots
     assert len(kept) == 3 and [s for s, _ in kept] == sorted((s for s, _ in kept), reverse=True)
     assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == sorted(
         f"step-{int(step)}.safetensors" for _, step in kept)
@@ -117,14 +119,15 @@ def test_the_plain_rnn_preset_outputs_softmax_of_w_hy_times_the_decoder_state_pl
     torch.manual_seed(0)
     model = Seq2Seq(config).eval()
     assert not hasattr(model.decoder, "combine") and model.decoder.output.bias is not None
-    assert model.decoder.output.weight.data_ptr() != model.decoder.embedding.weight.data_ptr()
+    # W_hy is the target embedding matrix (tied, as in the preset's two twins); b_y is its own.
+    assert model.decoder.output.weight.data_ptr() == model.decoder.embedding.weight.data_ptr()
     src = torch.randint(4, 50, (2, 7))
     _, memory, state = model.encode(src, torch.tensor([7, 7]))
     logits, new_state, weights = model.decoder.step(torch.tensor([1, 1]), state, memory)
     hidden = new_state.hidden[-1]  # (B, H_dec): the decoder state s_t itself
     expected = hidden @ model.decoder.output.weight.T + model.decoder.output.bias
     assert weights is None and torch.allclose(logits, expected, atol=1e-5)
-    # and s_t = tanh(W x_t + U s_{t-1} + b): the plain cell, with nothing between it and the output layer
+    # and s_t = tanh(W_eh x_t + W_hh s_{t-1} + b_h): the plain cell, with nothing between it and the output layer
     cell = model.decoder.cells[0]
     x = model.decoder.embedding(torch.tensor([1, 1]))
     by_hand = torch.tanh(x @ cell.weight_ih.T + cell.bias_ih + state.hidden[0] @ cell.weight_hh.T + cell.bias_hh)

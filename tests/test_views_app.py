@@ -2,40 +2,20 @@
 Models page's typed comparison, the picker's label, the step page's sentence box, the swap default."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from apptest_helpers import chart_frames, charts, no_exception, open_page
 from streamlit.testing.v1 import AppTest
 
 from seq2seq.catalog import one_decimal
-from studio.swap_words import replacement
-from studio.text import escape_markdown
-
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 180  # generous: the test machine may be busy training
+from studio.inside.swap_words import replacement
+from studio.shared.text import escape_markdown
 
 
 def page(path: str, **params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
-    for name, value in {"model": "dates", **params}.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def chart_rows(app: AppTest, column: str):
-    """The data set with `column` of every chart on the page, in page order."""
-    for chart in app.get("vega_lite_chart"):
-        for data in chart.proto.datasets:
-            frame = convert_arrow_bytes_to_pandas_df(data.data.data)
-            if column in frame.columns:
-                yield frame
+    return no_exception(open_page(path, **params))
 
 
 def heatmap(app: AppTest):
-    return next(f for f in chart_rows(app, "source piece") if "output piece" in f.columns)
+    return next(f for _, f in chart_frames(app, "source piece") if "output piece" in f.columns)
 
 
 def test_the_heatmap_hides_eos_renormalised_and_merges_words():
@@ -79,7 +59,7 @@ def test_the_step_page_sentence_box_says_sentence_and_explains_several_lines_in_
 
 def test_every_chart_the_translate_page_draws_is_a_complete_spec():
     app = page("pages/1_Translate.py", text="March 5, 1987", ref="1987-05-03")
-    specs = [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+    specs = charts(app)
     assert len(specs) >= 5 and all("mark" in s or "layer" in s for s in specs)
 
 

@@ -1,1 +1,1 @@
-"""Analyses of trained models: hidden-state samples, projections, neighbours, counterfactuals, units, reports."""
+"""Analyses of trained models: hidden-state samples, projections, neighbours, counterfactuals, units, attribution, alignment."""

@@ -4,8 +4,10 @@ The model is made to read a given French sentence (teacher forcing) and each ste
 the English pieces is kept. Pieces are mapped to the whitespace-separated words they came from (each
 word is tokenized on its own, so a piece never spans two words); the weight between French word j
 and English word i is the attention of j's pieces on i's pieces, summed over i's pieces and averaged
-over j's pieces. The source end symbol </s> is left out. Each French word is linked to the English
-word it weighs most (optionally only when that weight reaches `min_weight`).
+over j's pieces. The source end symbol </s> is left out. Links are read from that word matrix:
+"argmax" links each French word to the English word it weighs most (optionally only when that weight
+reaches `min_weight`); "intersect" keeps only the links that are also the English word's strongest
+French word (the matrix read in both directions): fewer links, more of them right.
 """
 from __future__ import annotations
 
@@ -50,18 +52,24 @@ def word_pieces(encode, words: list[str]) -> WordPieces:
     return WordPieces(ids, owners)
 
 
+METHODS = ("argmax", "intersect")
+
+
 def piece_attention(translator: Translator, sources: list[WordPieces], targets: list[WordPieces]) -> list[np.ndarray]:
     """Per sentence pair, attention (target pieces, source pieces without </s>) of the forced decoding."""
     model = translator.model
     src_ids = [translator.source_from_ids(s.ids)[0] for s in sources]
     tgt_ids = [t.ids[: model.config.max_tgt_len] for t in targets]
     real = [len(ids) - int(model.config.source_eos) for ids in src_ids]  # source pieces without </s>
-    rows: list[torch.Tensor] = []
     with torch.inference_mode():
-        teacher_forced(model, src_ids, tgt_ids,
-                       hook=lambda t, inputs, logits, state, memory, details: rows.append(details["weights"].float()))
-    weights = torch.stack(rows, dim=1).numpy()  # (B, T_tgt + 1, T_src)
+        weights = teacher_forced(model, src_ids, tgt_ids).attention.float().numpy()  # (B, T_tgt + 1, T_src)
     return [weights[b, : len(tgt), : n_src] for b, (n_src, tgt) in enumerate(zip(real, tgt_ids))]
+
+
+def cut_by_the_model(translator: Translator, source: WordPieces, target: WordPieces) -> bool:
+    """Whether the model reads only part of this pair: words past its length limits get no link."""
+    config = translator.model.config
+    return translator.source_from_ids(source.ids)[1] or len(target.ids) > config.max_tgt_len
 
 
 def word_matrix(attention: np.ndarray, source: WordPieces, target: WordPieces) -> np.ndarray:
@@ -78,20 +86,30 @@ def word_matrix(attention: np.ndarray, source: WordPieces, target: WordPieces) -
     return matrix / np.maximum(counts, 1)[:, None]
 
 
-def links_from_matrix(matrix: np.ndarray, min_weight: float = 0.0) -> list[Link]:
+def links_from_matrix(matrix: np.ndarray, min_weight: float = 0.0, method: str = "argmax") -> list[Link]:
+    """Links read from a (French words, English words) matrix by `method` (see METHODS)."""
     best = matrix.argmax(axis=1)
-    return sorted((int(i), j) for j, i in enumerate(best) if matrix[j, i] > 0 and matrix[j, i] >= min_weight)
+    links = [(int(i), j) for j, i in enumerate(best) if matrix[j, i] > 0 and matrix[j, i] >= min_weight]
+    if method == "intersect":
+        best_french = matrix.argmax(axis=0)
+        links = [(i, j) for i, j in links if best_french[i] == j]
+    return sorted(links)
 
 
-def align(translator: Translator, pairs: list[tuple[list[str], list[str]]], min_weight: float = 0.0) -> list[list[Link]]:
-    """Links for each (English words, French words) pair, in order."""
+def align(translator: Translator, pairs: list[tuple[list[str], list[str]]], min_weight: float = 0.0,
+          method: str = "argmax", on_cut=None) -> list[list[Link]]:
+    """Links for each (English words, French words) pair, in order; `on_cut(index)` hears of each pair
+    the model reads only in part."""
     links: list[list[Link]] = []
     for start in range(0, len(pairs), BATCH):
         chunk = pairs[start:start + BATCH]
         sources = [word_pieces(translator.src.encode, en) for en, _ in chunk]
         targets = [word_pieces(translator.tgt.encode, fr) for _, fr in chunk]
+        for offset, (source, target) in enumerate(zip(sources, targets)):
+            if on_cut is not None and cut_by_the_model(translator, source, target):
+                on_cut(start + offset)
         for attention, source, target in zip(piece_attention(translator, sources, targets), sources, targets):
-            links.append(links_from_matrix(word_matrix(attention, source, target), min_weight))
+            links.append(links_from_matrix(word_matrix(attention, source, target), min_weight, method))
     return links
 
 
@@ -143,7 +161,7 @@ def end_of_source_mass(translator: Translator, texts: list[str]) -> float:
         rows: list[torch.Tensor] = []
         with torch.inference_mode():
             hypotheses = free_run(translator.model, sources, DecodeConfig(),
-                                  hook=lambda t, inputs, logits, state, memory, details: rows.append(details["weights"]))
+                                  hook=lambda t, inputs, logits, state, memory, details: rows.append(details.weights))
         weights = torch.stack(rows, dim=1).float()  # (B, T_out, T_src)
         for b, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
             total += float(weights[b, : len(hypothesis.ids), len(source) - 1].sum())

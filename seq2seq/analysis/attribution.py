@@ -18,7 +18,7 @@ from captum.attr import IntegratedGradients, Saliency
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
+from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.errors import UserError
 from seq2seq.nn.model import Seq2Seq
 
@@ -96,7 +96,7 @@ def _ends_and_attention(twin: Seq2Seq, ends, args: tuple, target: int) -> tuple[
 
     def keep(t, inputs, logits, state, memory, details):
         if t == step:
-            seen["weights"] = details.get("weights")
+            seen["weights"] = details.weights
 
     logits = _forward(twin, ends, src, lengths, tgt_in, hook=keep)[:, step]
     weights = seen.get("weights")

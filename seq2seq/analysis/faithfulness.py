@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from seq2seq.analysis.attribution import METHODS, Attribution
-from seq2seq.data.tokenizer import PAD_ID
+from seq2seq.symbols import PAD_ID
 from seq2seq.decoding.forced import forced_logprobs
 from seq2seq.nn.model import Seq2Seq
 

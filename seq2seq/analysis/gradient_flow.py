@@ -18,7 +18,7 @@ from captum.attr import Saliency
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
+from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.nn.model import Seq2Seq
 
 

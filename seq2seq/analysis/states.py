@@ -17,7 +17,7 @@ import torch
 from seq2seq.analysis.cache import cache_dir, cache_key, load_arrays, save_arrays
 from seq2seq.data.pairs import Pair
 from seq2seq.data.splits import load_split
-from seq2seq.data.tokenizer import EOS_ID
+from seq2seq.symbols import EOS_ID
 from seq2seq.decoding.forced import teacher_forced
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
+from seq2seq.cli.streaming import line_batches
 from seq2seq.config import DecodeConfig, load_json, train_config_from_dict
 from seq2seq.errors import UserError
 
@@ -21,8 +24,13 @@ Words are separated by whitespace, as alignment corpora come (tokenized text). E
 subword pieces on its own. The weight between French word j and English word i is the attention of
 j's pieces on i's pieces, summed over i's pieces and averaged over j's pieces; the source end symbol
 </s> is left out. Each French word is linked to the English word it weighs most (--min-weight can
-leave weakly attended words unlinked). An empty or malformed line gives an empty output line and a
-message on stderr.
+leave weakly attended words unlinked). With --method intersect a link is kept only when it is also
+the English word's strongest French word: the same attention matrix read in both directions (rows and
+columns; no second model is involved), which gives fewer links, more of them right. Attention is what
+the model looked at while translating, not a trained aligner: expect it to be rougher than a statistical
+aligner such as eflomal or fast_align, most of all on text unlike the model's training data. Words past
+the model's length limits get no link (a warning names the line). An empty or malformed line gives an
+empty output line and a message on stderr. Lines are read and answered in batches as they arrive.
 """
 
 
@@ -38,6 +46,8 @@ def _decode_args(parser: argparse.ArgumentParser) -> None:
 
 
 def decode_config(args: argparse.Namespace) -> DecodeConfig:
+    if args.beam < 0:
+        raise UserError(f"--beam must be 0 or more (0 or 1 = greedy), got {args.beam}")
     strategy = "sample" if args.sample else ("beam" if args.beam > 1 else "greedy")
     return DecodeConfig(strategy=strategy, beam_size=max(1, args.beam), length_penalty=args.length_penalty,
                         n_best=args.n_best, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
@@ -60,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--download", action="store_true", help="download the corpus if it is not found locally")
     train.add_argument("--events", help="append every training event as a JSON line to this file")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--force", action="store_true", help="start anew in an --out that already holds a run")
     translate = commands.add_parser("translate", help="translate stdin (or --input) line by line to stdout")
     translate.add_argument("--checkpoint", required=True)
     translate.add_argument("--input", help="file with one sentence per line (default stdin)")
@@ -81,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     align.add_argument("--min-weight", type=float, default=0.0,
                        help="link a French word only when its strongest English word gets at least this much of "
                             "its attention (0-1; default 0: every French word gets one link)")
+    align.add_argument("--method", choices=("argmax", "intersect"), default="argmax",
+                       help="argmax: each French word's strongest English word; intersect: only links that are "
+                            "also the English word's strongest French word (see above)")
     trace = commands.add_parser("trace", help="decode one sentence and print its full trace as JSON")
     trace.add_argument("--checkpoint", required=True)
     trace.add_argument("sentence")
@@ -89,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", required=True)
     export.add_argument("--out", required=True)
     export.add_argument("--fp32", action="store_true", help="keep float32 weights")
+    export.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
     return parser
 
 
@@ -96,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = lambda message, *rest: print(f"warning: {message}", file=sys.stderr)
+            # The engine's own warnings (a truncated input, say) as one line each; other libraries' warnings
+            # (a ResourceWarning of code that ran earlier in this process) are not the user's business.
+            warnings.simplefilter("ignore")
+            warnings.filterwarnings("always", category=UserWarning, module=r"seq2seq(\.|$)")
+            warnings.showwarning = lambda message, *rest: warn(str(message))
             return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate, "align": run_align,
                     "trace": run_trace, "export": run_export}[args.command](args)
     except UserError as exc:
@@ -105,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _load_translator(path: str):
@@ -117,32 +142,36 @@ def _load_translator(path: str):
 def run_translate(args: argparse.Namespace) -> int:
     decode = decode_config(args)
     translator = _load_translator(args.checkpoint)
-    lines = _read_lines(args.input)
-    for translation in translator.translate(lines, decode):
-        sys.stdout.write(translation.replace("\n", " ") + "\n")
+    with _input(args.input) as source:
+        for batch in line_batches(source, warn):
+            for translation in translator.translate(batch, decode):
+                sys.stdout.write(translation.replace("\n", " ") + "\n")
+            sys.stdout.flush()
     return 0
 
 
-def _read_lines(path: str | None) -> list[str]:
+@contextlib.contextmanager
+def _input(path: str | None):
+    """The input as bytes: the file at `path`, or stdin."""
     if path is None:
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    # Only "\n" ends a line: str.splitlines() would also split at U+2028, form feeds and the like
-    # inside a sentence, and the output would no longer line up with the input.
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
+        yield handle
 
 
 def run_align(args: argparse.Namespace) -> int:
-    from seq2seq.cli.align import align_command
+    from seq2seq.cli.align import Aligner
 
-    return align_command(_load_translator(args.checkpoint), _read_lines(args.input), args.min_weight)
+    aligner = Aligner(_load_translator(args.checkpoint), args.min_weight, args.method)
+    with _input(args.input) as source:
+        for batch in line_batches(source, warn):
+            aligner.write(batch)
+    return 0
 
 
 def run_trace(args: argparse.Namespace) -> int:
@@ -164,9 +193,27 @@ def run_export(args: argparse.Namespace) -> int:
 
     from seq2seq.checkpoint import export_checkpoint
 
-    export_checkpoint(Path(args.checkpoint), Path(args.out), torch.float32 if args.fp32 else torch.float16)
-    print(f"exported to {args.out}", file=sys.stderr)
+    out = Path(args.out)
+    refuse_to_overwrite(out, args.force, "--out")
+    try:
+        export_checkpoint(Path(args.checkpoint), out, torch.float32 if args.fp32 else torch.float16)
+    except OSError as exc:
+        raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
+    print(f"exported to {out}", file=sys.stderr)
     return 0
+
+
+def refuse_to_overwrite(out: Path, force: bool, flag: str) -> None:
+    """A folder that holds a checkpoint (or a run's trainer state) is only replaced with --force. Other files
+    may be there: the app writes a run's recipe and status into its folder before it starts the run."""
+    from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{flag} {out} is a file, not a folder")
+    held = [name for name in ("config.json", WEIGHTS, TRAINER_STATE) if (out / name).exists()]
+    if held and not force:
+        raise UserError(f"{flag} {out} already holds a checkpoint ({', '.join(held)}); choose another folder, "
+                        "or add --force to replace it")
 
 
 def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
@@ -186,6 +233,7 @@ def parse_overrides(settings: list[str]) -> dict[str, dict[str, Any]]:
 
 def load_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], str]:
     from seq2seq.training.presets import get_preset
+    from seq2seq.training.recipe import check_recipe
 
     if args.config:
         recipe, name = load_json(args.config), Path(args.config).stem
@@ -193,8 +241,14 @@ def load_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any
         recipe, name = get_preset(args.preset), args.preset
     else:
         raise UserError("give --preset NAME, --config FILE or --resume DIR")
+    if not isinstance(recipe, dict) or not all(isinstance(recipe.get(k, {}), dict) for k in ("model", "train")):
+        raise UserError(f"{args.config or args.preset}: a recipe is a JSON object "
+                        '{"model": {...}, "train": {...}}')
     overrides = parse_overrides(args.set)
-    return {**recipe.get("model", {}), **overrides["model"]}, {**recipe.get("train", {}), **overrides["train"]}, name
+    model = {**recipe.get("model", {}), **overrides["model"]}
+    train = {**recipe.get("train", {}), **overrides["train"]}
+    check_recipe({"model": model, "train": train})  # every setting checked before any data is read
+    return model, train, name
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -204,7 +258,7 @@ def run_train(args: argparse.Namespace) -> int:
         for name, preset in PRESETS.items():
             print(f"{name:24s} {preset['description']}")
         return 0
-    from seq2seq.cli.progress import ProgressPrinter, stop_flag
+    from seq2seq.cli.progress import ProgressPrinter, StopFlag
     from seq2seq.training.distributed import process_group, resume_after_restart
     from seq2seq.training.trainer import Trainer
 
@@ -218,12 +272,16 @@ def run_train(args: argparse.Namespace) -> int:
         model_options, train_dict, name = load_recipe(args)
         out = Path(args.out or Path("checkpoints") / "runs" / name)
     config = train_config_from_dict(train_dict)
+    resume = bool(args.resume) or resume_after_restart(out)
+    if not resume:
+        refuse_to_overwrite(out, args.force, "--out")
     with process_group() as dist:  # under torchrun; a lone process otherwise
         # Only rank 0 reports: the other ranks would repeat its lines and events.
         printer = ProgressPrinter(args.events if dist.is_main else None, quiet=args.quiet or not dist.is_main)
-        trainer = Trainer(config, model_options, out, on_event=printer, should_stop=stop_flag(),
-                          resume=bool(args.resume) or resume_after_restart(out), data_dir=args.data_dir,
-                          download=args.download, command=sys.argv, dist=dist)
+        stop = StopFlag()  # until the loop starts, a signal ends the process at once: there is nothing to save
+        trainer = Trainer(config, model_options, out, on_event=printer, should_stop=stop, resume=resume,
+                          data_dir=args.data_dir, download=args.download, command=sys.argv, dist=dist)
+        stop.install()
         trainer.run()
         printer.close()
     if dist.is_main:

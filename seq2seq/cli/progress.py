@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from typing import Any, Callable
+from typing import Any
 
 
 class ProgressPrinter:
@@ -52,13 +52,22 @@ def format_event(event: dict[str, Any]) -> str:
     return ""
 
 
-def stop_flag() -> Callable[[], bool]:
-    """SIGTERM/SIGINT ask the trainer to stop after the current step and save a checkpoint."""
-    state = {"stop": False}
+class StopFlag:
+    """Graceful stop on SIGTERM/SIGINT once `install`ed: the trainer finishes its step, saves a checkpoint
+    and ends. A second signal ends the process at once; so does any signal before `install` (while the
+    data is read and the model built, when there is nothing to save)."""
 
-    def handler(signum, frame):
-        state["stop"] = True
+    def __init__(self):
+        self.requested = False
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return lambda: state["stop"]
+    def __call__(self) -> bool:
+        return self.requested
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise SystemExit(128 + signum)
+        self.requested = True

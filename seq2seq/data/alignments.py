@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from seq2seq.data.corpora import cache_dir
+from seq2seq.files import atomic_write
 
 Links = list[tuple[int, int]]  # (target piece, source piece), 0-based, per pair
 
@@ -23,7 +24,8 @@ def piece_links(sources: list[list[int]], targets: list[list[int]]) -> list[Link
     path = cache_dir("alignments") / f"{_digest(sources, targets)}.txt.gz"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, _run_eflomal(sources, targets))
+        text = _run_eflomal(sources, targets)
+        atomic_write(path, lambda tmp: _write_gzip(tmp, text))
     with gzip.open(path, "rt", encoding="ascii") as handle:
         lines = handle.read().split("\n")[: len(sources)]
     return [_parse(line) for line in lines]
@@ -46,16 +48,9 @@ def _run_eflomal(sources: list[list[int]], targets: list[list[int]]) -> str:
         return Path(forward).read_text(encoding="ascii")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with gzip.open(tmp, "wt", encoding="ascii") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_gzip(path: Path, text: str) -> None:
+    with gzip.open(path, "wt", encoding="ascii") as handle:
+        handle.write(text)
 
 
 def _parse(line: str) -> Links:

@@ -16,8 +16,7 @@ from seq2seq.config import TokenizerConfig
 from seq2seq.data.pairs import Split
 from seq2seq.errors import UserError
 
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
-SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID
 
 
 # Format characters that carry meaning: joiners build emoji sequences and Persian/Indic words.

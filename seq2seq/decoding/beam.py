@@ -12,8 +12,9 @@ import torch
 
 from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID, PAD_ID
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.decoding.trace import BeamNode, Hypothesis
+from seq2seq.nn.decoder import StepDetails
 from seq2seq.nn.model import Seq2Seq
 
 NEG_INF = float("-inf")
@@ -28,6 +29,9 @@ def length_penalty(length: int, alpha: float) -> float:
 class BeamResult:
     nbest: list[Hypothesis]
     tree: list[BeamNode]  # everything expanded (only when asked for: it is for one sentence's trace)
+    # Per n-best hypothesis, the batch row it sat in at each step (rows of this sentence's K): a hook's
+    # records of the search, read along this path, are that hypothesis's own steps.
+    paths: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -37,26 +41,37 @@ class _Sentence:
     limit: int
     tokens: list[list[int]]
     node_ids: list[int | None]
+    paths: list[list[int]]  # per alive row, the row it sat in at each earlier step
     nodes: list[BeamNode] = field(default_factory=list)
-    finished: list[Hypothesis] = field(default_factory=list)
+    finished: list[tuple[Hypothesis, list[int]]] = field(default_factory=list)  # with their paths
     done: bool = False
+
+    def best(self, n: int) -> tuple[list[Hypothesis], list[BeamNode], list[list[int]]]:
+        """The n best finished hypotheses, the tree, and each hypothesis's path (BeamResult's fields)."""
+        ranked = sorted(self.finished, key=lambda found: found[0].score, reverse=True)[:n]
+        return [hyp for hyp, _ in ranked], self.nodes, [path for _, path in ranked]
 
 
 def beam_search(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig, prefix: list[int] | None = None,
-                piece=None) -> list[BeamResult]:
-    """n-best per sentence; `prefix` forces the first pieces; `piece` (id -> text) asks for the tree."""
+                piece=None, hook=None) -> list[BeamResult]:
+    """n-best per sentence; `prefix` forces the first pieces; `piece` (id -> text) asks for the tree;
+    `hook(t, inputs, logits, state, memory, details)` sees every step of all B*K rows, as in `free_run`."""
     k = decode.beam_size
     src, lengths = pad_batch(sources, model.device)
     _, memory, state = model.encode(src, lengths)
     rows = torch.arange(len(sources), device=src.device).repeat_interleave(k)  # (B*K,) sentence of each row
     memory = type(memory)(*(None if x is None else x.index_select(0, rows) for x in memory))
     state = state.select(rows)
-    beams = [_Sentence(model.max_output_len(len(s)), [[] for _ in range(k)], [None] * k) for s in sources]
+    beams = [_Sentence(model.max_output_len(len(s)), [[] for _ in range(k)], [None] * k, [[] for _ in range(k)])
+             for s in sources]
     scores = torch.full((len(sources), k), NEG_INF, device=src.device)
     scores[:, 0] = 0.0  # one empty hypothesis per sentence to start from
     for t in range(max(b.limit for b in beams)):
         inputs = torch.tensor([seq[-1] if seq else BOS_ID for b in beams for seq in b.tokens], device=src.device)
-        logits, state, _ = model.decoder.step(inputs, state, memory)
+        details = StepDetails() if hook is not None else None
+        logits, state, _ = model.decoder.step(inputs, state, memory, details)  # (B*K, V)
+        if hook is not None:
+            hook(t, inputs, logits, state, memory, details)
         logp = torch.log_softmax(logits.float(), dim=-1)  # (B*K, V)
         if prefix and t < len(prefix):
             logp = _force(logp, prefix[t])
@@ -64,8 +79,7 @@ def beam_search(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig, 
         if all(b.done for b in beams):
             break
         state = state.select(torch.tensor(keep, device=src.device))
-    return [BeamResult(sorted(b.finished, key=lambda h: h.score, reverse=True)[: decode.n_best], b.nodes)
-            for b in beams]
+    return [BeamResult(*b.best(decode.n_best)) for b in beams]
 
 
 def _advance(beams: list[_Sentence], scores: torch.Tensor, logp: torch.Tensor, decode: DecodeConfig, t: int,
@@ -82,6 +96,7 @@ def _advance(beams: list[_Sentence], scores: torch.Tensor, logp: torch.Tensor, d
                                             vocab, decode, t, piece)
         beam.done = beam.done or not kept or len(beam.finished) >= k
         kept = kept if not beam.done else []
+        beam.paths = [beam.paths[row] + [row] for row, _, _, _ in kept] + [[]] * (k - len(kept))
         beam.tokens = [seq for _, seq, _, _ in kept] + [[PAD_ID]] * (k - len(kept))
         beam.node_ids = [node for _, _, _, node in kept] + [None] * (k - len(kept))
         keep += [b * k + row for row, _, _, _ in kept] + [b * k] * (k - len(kept))
@@ -104,8 +119,8 @@ def _extend(beam: _Sentence, top_scores, top_flat, step_logps, vocab: int, decod
         node_id = _record(beam, row, t, token, step_logp, score, status, piece)
         if status == "finished":
             ids = [i for i in seq if i != EOS_ID]
-            beam.finished.append(Hypothesis(ids, score, score / length_penalty(len(seq), decode.length_penalty),
-                                            ended=token == EOS_ID))
+            beam.finished.append((Hypothesis(ids, score, score / length_penalty(len(seq), decode.length_penalty),
+                                             ended=token == EOS_ID), beam.paths[row] + [row]))
         elif status == "kept":
             kept.append((row, seq, score, node_id))
     return kept

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import torch
 
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID
+from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.nn.encoder import EncoderOutput
 from seq2seq.nn.model import Seq2Seq
 
@@ -18,6 +18,7 @@ from seq2seq.nn.model import Seq2Seq
 class ForcedRun(NamedTuple):
     encoded: EncoderOutput
     logits: torch.Tensor  # (B, T_tgt, V): step t predicts target piece t (EOS last)
+    attention: torch.Tensor | None  # (B, T_tgt, T_src), None without attention
     gold: torch.Tensor  # (B, T_tgt) the pieces fed next: each target plus EOS, then padding
     lengths: list[int]  # per sentence, the steps that belong to it (target length + 1)
 
@@ -29,8 +30,8 @@ def teacher_forced(model: Seq2Seq, sources: list[list[int]], targets: list[list[
     gold, _ = pad_batch(gold_lists, src.device)
     tgt_in = torch.cat([torch.full_like(gold[:, :1], BOS_ID), gold[:, :-1]], dim=1)  # (B, T_tgt)
     encoded, memory, state = model.encode(src, src_lengths)
-    logits = model.unroll(tgt_in, state, memory, hook=hook)
-    return ForcedRun(encoded, logits, gold, [len(g) for g in gold_lists])
+    logits, attention = model.unroll(tgt_in, state, memory, hook=hook, return_attention=True)
+    return ForcedRun(encoded, logits, attention, gold, [len(g) for g in gold_lists])
 
 
 def forced_logprobs(model: Seq2Seq, sources: list[list[int]], targets: list[list[int]]) -> list[list[float]]:

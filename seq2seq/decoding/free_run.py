@@ -9,8 +9,9 @@ import torch
 
 from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import pad_batch
-from seq2seq.data.tokenizer import BOS_ID, EOS_ID, PAD_ID
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.decoding.trace import Hypothesis
+from seq2seq.nn.decoder import StepDetails
 from seq2seq.nn.model import Seq2Seq
 
 
@@ -26,7 +27,7 @@ def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
     finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
     tokens, logprobs = [], []
     for t in range(model.max_output_len(src.size(1))):
-        details = {} if hook is not None else None
+        details = StepDetails() if hook is not None else None
         logits, state, _ = model.decoder.step(inputs, state, memory, details)  # (B, V)
         if hook is not None:
             hook(t, inputs, logits, state, memory, details)

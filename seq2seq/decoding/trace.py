@@ -25,7 +25,8 @@ class StepTrace:
     top: list[Candidate]
     attention: list[float] | None  # over source pieces
     scores: list[float] | None  # attention scores before the softmax
-    context: list[float] | None
+    context: list[float] | None  # c_t
+    attentional: list[float] | None  # h~_t, what the output layer reads (None without attention: it is s_t)
     embedding: list[float]
     hidden: list[float]  # top decoder layer after this step
     cell: list[float] | None  # LSTM cell state

@@ -7,7 +7,8 @@ import torch
 
 from seq2seq.checkpoint import Bundle
 from seq2seq.config import DecodeConfig
-from seq2seq.data.tokenizer import EOS_ID, clean_text
+from seq2seq.data.tokenizer import clean_text
+from seq2seq.symbols import EOS_ID
 from seq2seq.decoding.beam import beam_search
 from seq2seq.decoding.forced import teacher_forced
 from seq2seq.decoding.free_run import free_run
@@ -71,10 +72,12 @@ class Translator:
     def trace(self, text: str, decode: DecodeConfig = DecodeConfig(), prefix: list[int] | None = None) -> Trace:
         """Decode one sentence and record every step; `prefix` forces the first output pieces."""
         decode = decode.validate()
+        if not clean_text(text):  # one rule for empty input, as `translate` has: nothing in, nothing out
+            return Trace(text, [], [], [], [], "", 0.0, decode.strategy, [], None, [])
         if decode.strategy == "beam":
             return self._beam_trace(text, decode, prefix or [])
         source, _ = self.source_ids(text)
-        recorder = Recorder()
+        recorder = Recorder(self.model.decoder)
         with torch.inference_mode():
             best = free_run(self.model, [source], decode, [prefix] if prefix else None, hook=recorder)[0]
         if not best.ended:  # cut at the length limit: traced with its EOS, as every forced trace is
@@ -84,14 +87,20 @@ class Translator:
         return self._trace(text, best, steps, recorder, decode.strategy, nbest=[best])
 
     def _beam_trace(self, text: str, decode: DecodeConfig, prefix: list[int]) -> Trace:
-        """Beam search, then the best hypothesis replayed under teacher forcing for its step values."""
+        """Beam search recording every row; the best hypothesis's steps are read along its path of rows."""
         source, _ = self.source_ids(text)
+        recorder = Recorder(self.model.decoder)
         with torch.inference_mode():
-            result = beam_search(self.model, [source], decode, prefix, piece=self.tgt.piece)[0]
+            result = beam_search(self.model, [source], decode, prefix, piece=self.tgt.piece, hook=recorder)[0]
         for hyp in result.nbest:
             hyp.translation = self.tgt.decode(hyp.ids)
-        trace = self.forced_trace(text, result.nbest[0].ids, decode.trace_top_k, len(prefix), "beam")
-        trace.logprob, trace.beam, trace.nbest = result.nbest[0].logprob, result.tree, result.nbest
+        best = result.nbest[0]
+        if not best.ended:  # cut at the length limit: traced with its EOS, as every forced trace is
+            trace = self.forced_trace(text, best.ids, decode.trace_top_k, len(prefix), "beam")
+        else:
+            steps = recorder.steps(best.ids + [EOS_ID], self.tgt, decode.trace_top_k, len(prefix), result.paths[0])
+            trace = self._trace(text, best, steps, recorder, "beam")
+        trace.logprob, trace.beam, trace.nbest = best.logprob, result.tree, result.nbest
         return trace
 
     def teacher_forced(self, text: str, reference: str, top_k: int = 10) -> Trace:
@@ -104,7 +113,7 @@ class Translator:
         """Trace of `text` while feeding `output_ids` exactly (EOS appended); the first `forced_upto` steps
         are marked as imposed (default: all)."""
         source, _ = self.source_ids(text)
-        recorder = Recorder()
+        recorder = Recorder(self.model.decoder)
         output_ids = list(output_ids)
         with torch.inference_mode():
             teacher_forced(self.model, [source], [output_ids], hook=recorder)
@@ -116,7 +125,7 @@ class Translator:
 
     def _trace(self, text: str, best: Hypothesis, steps, recorder: Recorder, strategy: str, nbest=None) -> Trace:
         source, truncated = self.source_ids(text)
-        forward, backward = encoder_halves(recorder.encoder_states, self.model.config.enc_hidden,
+        forward, backward = encoder_halves(recorder.encoder_states(), self.model.config.enc_hidden,
                                            self.model.config.bidirectional)
         return Trace(source=text, src_ids=source, src_pieces=[self.src.piece(i) for i in source],
                      output_ids=best.ids, output_pieces=[self.tgt.piece(i) for i in best.ids],

@@ -27,15 +27,22 @@ class Attention(nn.Module):
         """Keys for every source position: (B, T_src, D) -> (B, T_src, H_dec)."""
         return memory if self.kind == "dot" else self.key_proj(memory)
 
-    def scores(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+    def scores(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """queries (B, T, H_dec), keys (B, T_src, H_dec) -> (B, T, T_src)."""
         if self.kind == "bahdanau":
-            hidden = torch.tanh(keys + self.query_proj(query).unsqueeze(1))  # (B, T_src, H_dec)
-            return self.v(hidden).squeeze(-1)  # (B, T_src)
-        return torch.bmm(keys, query.unsqueeze(-1)).squeeze(-1)  # (B, T_src)
+            hidden = torch.tanh(keys.unsqueeze(1) + self.query_proj(queries).unsqueeze(2))  # (B, T, T_src, H_dec)
+            return self.v(hidden).squeeze(-1)
+        return torch.bmm(queries, keys.transpose(1, 2))
 
     def forward(self, query, keys, memory, mask):
-        """Return context (B, D), weights (B, T_src) and raw scores (B, T_src)."""
-        scores = self.scores(query, keys).masked_fill(~mask, float("-inf"))
+        """One step's query (B, H_dec), or every step's at once (B, T, H_dec) when the queries do not
+        depend on earlier contexts (no input feeding). Returns context (B, [T,] D), weights and raw
+        scores (B, [T,] T_src)."""
+        one_step = query.dim() == 2
+        queries = query.unsqueeze(1) if one_step else query  # (B, T, H_dec)
+        scores = self.scores(queries, keys).masked_fill(~mask.unsqueeze(1), float("-inf"))
         weights = torch.softmax(scores, dim=-1)
-        context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)  # (B, D)
+        context = torch.bmm(weights, memory)  # (B, T, D)
+        if one_step:
+            return context.squeeze(1), weights.squeeze(1), scores.squeeze(1)
         return context, weights, scores

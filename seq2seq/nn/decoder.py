@@ -1,24 +1,29 @@
 """Decoder: one `step()` that consumes exactly one previous piece; no state is kept on the module.
 
-Per step t (Luong et al. 2015 flow, with Bahdanau's additive score as one option):
-  x_t = [E y_{t-1}; h~_{t-1}]      (input feeding, attention models only)
-  s_t = cell(x_t, s_{t-1})
-  a_t = softmax(score(s_t, keys)); c_t = Σ_j a_tj h_j
+Per step t, in the notation of `seq2seq.nn.notation`:
+  x_t = [E y_{t-1}; h~_{t-1}]      (input feeding, attention models only; without it x_t = E y_{t-1})
+  s_t = cell(x_t, s_{t-1})         (plain RNN: s_t = tanh(W_eh x_t + W_hh s_{t-1} + b_h))
+  e_tj = score(s_t, h_j); a_t = softmax(e_t); c_t = Σ_j a_tj h_j
   h~_t = tanh(W_c [s_t; c_t])      (h~_t = s_t without attention)
-  p(y_t) = softmax(W_out h~_t + b_out)   (without attention: y = softmax(W_hy s_t + b_y))
+  y_t = softmax(W_hy h~_t + b_y)   (without attention: y_t = softmax(W_hy s_t + b_y), the classic design)
 
 Without attention the source reaches the decoder only through its first state s_0, computed by the
 bridge from the encoder's final states: the fixed-length vector.
+
+Without input feeding the recurrence reads only the previous pieces, so with teacher forcing every
+step's s_t is known before any attention is computed: `advance_all` then attends for all steps at once
+(one batched attention and combine layer instead of one per step), the same numbers as `step` gives.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from seq2seq.config import ModelConfig
-from seq2seq.data.tokenizer import PAD_ID
+from seq2seq.symbols import PAD_ID
 from seq2seq.nn.attention import Attention
 from seq2seq.nn.cells import GATE_FUNCTIONS
 
@@ -34,7 +39,7 @@ class Memory(NamedTuple):
 class DecoderState(NamedTuple):
     hidden: torch.Tensor  # (L, B, H_dec)
     cell: torch.Tensor | None  # (L, B, H_dec) for LSTM
-    feed: torch.Tensor | None  # (B, H_out) previous attentional vector, for input feeding
+    feed: torch.Tensor | None  # (B, H_out) previous attentional vector h~_{t-1}, for input feeding
 
     def select(self, index: torch.Tensor) -> "DecoderState":
         """Reorder/expand the batch (beam search): index is (B',)."""
@@ -43,6 +48,21 @@ class DecoderState(NamedTuple):
             None if self.cell is None else self.cell.index_select(1, index),
             None if self.feed is None else self.feed.index_select(0, index),
         )
+
+
+@dataclass
+class StepDetails:
+    """What one recorded step computed on the way to its output (rows = the batch); the parts a model
+    lacks (attention, say) stay None. Gates are not kept: `Decoder.gates` recomputes them from a layer's
+    input and previous state, for many steps in one batch."""
+
+    embedding: torch.Tensor | None = None  # (B, E) E y_{t-1}
+    layer_inputs: list[torch.Tensor] = field(default_factory=list)  # per layer, the x_t it read (B, in)
+    previous_hidden: list[torch.Tensor] = field(default_factory=list)  # per layer, s_{t-1} (B, H_dec)
+    scores: torch.Tensor | None = None  # (B, T_src) attention scores before the softmax
+    weights: torch.Tensor | None = None  # (B, T_src) attention weights a_t
+    context: torch.Tensor | None = None  # (B, D) c_t
+    attentional: torch.Tensor | None = None  # (B, H_out) h~_t
 
 
 class Decoder(nn.Module):
@@ -60,9 +80,9 @@ class Decoder(nn.Module):
         )
         if self.uses_attention:
             self.attention = Attention(config)
-            self.combine = nn.Linear(config.dec_hidden + config.memory_dim, config.out_dim)
+            self.combine = nn.Linear(config.dec_hidden + config.memory_dim, config.out_dim)  # W_c
         self.dropout = nn.Dropout(config.dropout)
-        self.output = nn.Linear(config.out_dim, config.tgt_vocab_size)
+        self.output = nn.Linear(config.out_dim, config.tgt_vocab_size)  # W_hy, b_y
         if config.tie_embeddings:
             self.output.weight = self.embedding.weight
 
@@ -70,21 +90,21 @@ class Decoder(nn.Module):
         keys = self.attention.prepare(states) if self.uses_attention else None
         return Memory(states, keys, mask)
 
-    def step(self, prev_tokens, state: DecoderState, memory: Memory, details: dict | None = None):
+    def step(self, prev_tokens, state: DecoderState, memory: Memory, details: StepDetails | None = None):
         """prev_tokens (B,) -> logits (B, V), new state, attention weights (B, T_src) or None.
 
-        Pass a dict as `details` to receive every intermediate quantity of this step.
+        Pass a StepDetails as `details` to receive every intermediate quantity of this step.
         """
         out, state, weights = self.advance(prev_tokens, state, memory, details)
         return self.project(out), state, weights
 
-    def advance(self, prev_tokens, state: DecoderState, memory: Memory, details: dict | None = None):
-        """Everything of a step but the output layer: returns h~_t (B, H_dec)."""
+    def advance(self, prev_tokens, state: DecoderState, memory: Memory, details: StepDetails | None = None):
+        """Everything of a step but the output layer: returns h~_t (B, H_out), new state, weights (B, T_src)."""
         x = self.dropout(self.embedding(prev_tokens))  # (B, E)
         if details is not None:
-            details["embedding"] = x
+            details.embedding = x
         if self.feeds_input:
-            x = torch.cat([x, state.feed], dim=-1)  # (B, E + H_dec)
+            x = torch.cat([x, state.feed], dim=-1)  # (B, E + H_out)
         hidden, cell = self._run_cells(x, state, details)
         top = hidden[-1]  # (B, H_dec)
         if not self.uses_attention:
@@ -92,19 +112,54 @@ class Decoder(nn.Module):
         context, weights, scores = self.attention(top, memory.keys, memory.states, memory.mask)
         attentional = torch.tanh(self.combine(torch.cat([top, context], dim=-1)))  # (B, H_out)
         if details is not None:
-            details.update(scores=scores, weights=weights, context=context, attentional=attentional)
+            details.scores, details.weights, details.context, details.attentional = scores, weights, context, attentional
         feed = attentional if self.feeds_input else None
         return self.dropout(attentional), DecoderState(hidden, cell, feed), weights
 
-    def project(self, out: torch.Tensor) -> torch.Tensor:
-        return self.output(out)  # (..., V)
+    def advance_all(self, tgt_in: torch.Tensor, state: DecoderState, memory: Memory):
+        """Teacher-forced `advance` for every step at once (decoders without input feeding only):
+        tgt_in (B, T) -> h~ (B, T, H_out), attention weights (B, T, T_src) or None."""
+        if self.feeds_input:
+            raise ValueError("advance_all needs a decoder without input feeding: each step reads the last h~")
+        x = self.dropout(self.embedding(tgt_in))  # (B, T, E)
+        tops = self._run_cells_over_time(x, state)  # (B, T, H_dec)
+        if not self.uses_attention:
+            return tops, None
+        context, weights, _ = self.attention(tops, memory.keys, memory.states, memory.mask)  # (B, T, D)
+        attentional = torch.tanh(self.combine(torch.cat([tops, context], dim=-1)))  # (B, T, H_out)
+        return self.dropout(attentional), weights
 
-    def _run_cells(self, x, state: DecoderState, details: dict | None):
+    def _run_cells_over_time(self, x: torch.Tensor, state: DecoderState) -> torch.Tensor:
+        """Each layer over all T steps in turn: x (B, T, in) -> top layer's states (B, T, H_dec)."""
+        for layer, rnn_cell in enumerate(self.cells):
+            h = state.hidden[layer]
+            c = None if state.cell is None else state.cell[layer]
+            outputs = []
+            for t in range(x.size(1)):
+                if c is None:
+                    h = rnn_cell(x[:, t], h)
+                else:
+                    h, c = rnn_cell(x[:, t], (h, c))
+                outputs.append(h)
+            x = torch.stack(outputs, dim=1)
+            if layer + 1 < len(self.cells):
+                x = self.dropout(x)
+        return x
+
+    def project(self, out: torch.Tensor) -> torch.Tensor:
+        return self.output(out)  # z_t = W_hy h~_t + b_y: (..., V)
+
+    def gates(self, layer: int, inputs: torch.Tensor, previous_hidden: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The inside of `layer`'s update for rows of (x_t, s_{t-1}), e.g. every step of a trace at once."""
+        return GATE_FUNCTIONS[self.config.cell](self.cells[layer], inputs, previous_hidden)
+
+    def _run_cells(self, x, state: DecoderState, details: StepDetails | None):
         hiddens, cells = [], []
         for layer, rnn_cell in enumerate(self.cells):
             h_prev = state.hidden[layer]
             if details is not None:
-                details.setdefault("gates", []).append(GATE_FUNCTIONS[self.config.cell](rnn_cell, x, h_prev))
+                details.layer_inputs.append(x)
+                details.previous_hidden.append(h_prev)
             if state.cell is None:
                 h = rnn_cell(x, h_prev)
             else:

@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 from seq2seq.config import ModelConfig
-from seq2seq.data.tokenizer import PAD_ID
-from seq2seq.nn.decoder import Decoder, DecoderState, Memory
+from seq2seq.symbols import PAD_ID
+from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails
 from seq2seq.nn.encoder import Encoder, EncoderOutput
 
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -29,7 +29,7 @@ def parameter_upper_bound(config: ModelConfig) -> int:
 
 
 class Bridge(nn.Module):
-    """s_0 = tanh(W_b [h_fwd_last; h_bwd_first] + b) for every decoder layer (and LSTM cell)."""
+    """s_0 = tanh(W_b [→h_n; ←h_1] + b_b) for every decoder layer (and the LSTM cell): the fixed-length vector."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -77,9 +77,13 @@ class Seq2Seq(nn.Module):
         probability (scheduled sampling). `hook(t, inputs, logits, state, memory, details)` sees every step.
         """
         per_step = hook is not None or teacher_forcing < 1.0
+        if not per_step and not self.decoder.feeds_input:
+            out, weights = self.decoder.advance_all(tgt_in, state, memory)  # (B, T_tgt, H_out)
+            logits = self.decoder.project(out)  # (B, T_tgt, V)
+            return (logits, weights) if return_attention else logits
         outputs, attention, inputs = [], [], tgt_in[:, 0]
         for t in range(tgt_in.size(1)):
-            details = {} if hook is not None else None
+            details = StepDetails() if hook is not None else None
             out, state, weights = self.decoder.advance(inputs, state, memory, details)
             attention.append(weights)
             if per_step:

@@ -1,5 +1,6 @@
 """Analyses for the app, as plain arrays and rows: the reference sample of hidden states and its
-2-D projections, unit rankings, nearest training states, word-swap counterfactuals, scores by length.
+2-D projections, unit rankings, nearest training states; word-swap counterfactuals and scores by
+length come straight from the engine (re-exported here).
 """
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seq2seq.analysis import bottleneck, units
+from seq2seq.analysis import units
+from seq2seq.analysis.bottleneck import cached_scores, scores_by_length
 from seq2seq.analysis.counterfactual import Counterfactual, counterfactual, source_words, swap_word
 from seq2seq.analysis.neighbours import METRICS, StateIndex, describe
 from seq2seq.analysis.projection import SPACES, Projection, cached_spaces, fit_spaces
@@ -16,8 +18,8 @@ from seq2seq.analysis.states import FAMILIES, StateSample, collect_states, refer
 from seq2seq.data.pairs import Pair
 from seq2seq.decoding.translator import Translator
 
-__all__ = ["FAMILIES", "METRICS", "SPACES", "Counterfactual", "Reference", "StateIndex", "background", "counterfactual",
-           "explained", "length_scores", "length_scores_ready", "nearest", "project", "source_words", "state_index",
+__all__ = ["FAMILIES", "METRICS", "SPACES", "Counterfactual", "Reference", "StateIndex", "background", "cached_scores",
+           "counterfactual", "explained", "nearest", "project", "scores_by_length", "source_words", "state_index",
            "swap_word", "trace_states", "training_reference", "typed_reference", "unit_order"]
 
 
@@ -84,14 +86,3 @@ def nearest(reference: Reference, index: StateIndex, family: str, state: np.ndar
             char_level: bool) -> list[dict]:
     """The `count` reference states nearest to `state`, each with its training sentence and context."""
     return [describe(reference.sample, family, hit, char_level) for hit in index.search(state, count)]
-
-
-def length_scores_ready(checkpoint: Path) -> bool:
-    """Whether scores by source length are already on disk for this checkpoint's weights."""
-    return bottleneck.cached_scores(checkpoint) is not None
-
-
-def length_scores(translator: Translator, checkpoint: Path, toy: bool) -> dict:
-    """Greedy scores by source length on the test split (a minute or more the first time, then from disk):
-    exact match % for toy tasks, BLEU for translation."""
-    return bottleneck.scores_by_length(translator, checkpoint, toy)

@@ -11,9 +11,11 @@ from seq2seq.checkpoint import load_checkpoint
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
-from seq2seq.training import runs, sweeps
-from seq2seq.training.curves import CURVE_FIELDS, curve_rows
-from seq2seq.training.sweeps import MAX_VALUES, MIN_VALUES, SETTINGS, Sweep, Variant, cancel, list_sweeps, plan
+from seq2seq.jobs import runs, sweeps
+from seq2seq.jobs.curves import CURVE_FIELDS, curve_rows
+from seq2seq.jobs.sweeps import MAX_VALUES, MIN_VALUES, SETTINGS, Sweep, Variant, cancel, list_sweeps, plan
+# The sweep as it stands, after starting whatever the run limit now allows.
+from seq2seq.jobs.sweeps import status as sweep_status
 
 __all__ = ["CELL_ATTENTION", "LENGTH_PRESET", "MAX_VALUES", "MIN_VALUES", "SETTINGS", "Sweep", "Variant", "cancel",
            "curves", "length_table", "list_sweeps", "plan", "start_sweep", "sweep_status"]
@@ -31,11 +33,6 @@ def start_sweep(name: str, preset: str, axes: dict[str, list], threads: int = 1)
     if not name.strip():
         raise UserError("give the sweep a name")
     return sweeps.start(name.strip(), preset, axes, threads)
-
-
-def sweep_status(sweep_id: str) -> Sweep:
-    """The sweep as it stands, after starting whatever the run limit now allows."""
-    return sweeps.status(sweep_id)
 
 
 def curves(run_ids: list[str], labels: dict[str, str] | None = None) -> pd.DataFrame:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seq2seq import catalog
 from seq2seq.analysis import attribution, faithfulness, gradient_flow, patterns
+from seq2seq.catalog import ModelInfo
 from seq2seq.data.toy import REFERENCES
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
@@ -16,7 +18,7 @@ from seq2seq.service.analyses import Reference
 
 __all__ = ["ATTRIBUTION_LABELS", "ATTRIBUTION_METHODS", "GRADIENT_MODELS", "PATTERN_THRESHOLD", "GradientCurve",
            "PatternMatch", "PatternResult", "PieceAttribution", "Removal", "explain_piece", "gradient_curve",
-           "gradient_reference", "pattern_search"]
+           "gradient_models", "gradient_reference", "pattern_search"]
 
 ATTRIBUTION_METHODS = attribution.METHODS
 ATTRIBUTION_LABELS = {**attribution.LABELS, faithfulness.ATTENTION: "attention"}
@@ -62,6 +64,17 @@ class GradientCurve:
     def by_distance(self, step: int | None = None) -> dict[int, float]:
         """Distance -> gradient norm of one output step, or the geometric mean over all steps."""
         return gradient_flow.GradientFlow(self.norms, self.distances).curve(step)
+
+
+def gradient_models() -> dict[str, ModelInfo]:
+    """Cell -> the shipped vanishing-gradient model with that cell, for those present on this machine."""
+    found = {}
+    for cell, name in GRADIENT_MODELS.items():
+        try:
+            found[cell] = catalog.find_model(name)
+        except UserError:
+            continue
+    return found
 
 
 def gradient_reference(translator: Translator, text: str) -> str:

@@ -1,26 +1,31 @@
-"""Models: which checkpoints exist, loading one, a plain summary of its settings, its twin, and the
-Models page's table, test sets, evaluations and zips."""
+"""Models: which checkpoints exist, loading one, a plain summary of its settings, its no-attention twins,
+and what the Models page lists about each checkpoint on disk (its row of the table, a zip of it)."""
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import pandas as pd
 import torch
+from safetensors import SafetensorError, safe_open
 
 from seq2seq import catalog
-from seq2seq.analysis import bottleneck, reports
-from seq2seq.analysis.reports import Evaluation, checkpoint_zip, side_by_side
-from seq2seq.catalog import DEFAULT_MODEL, ModelInfo
-from seq2seq.checkpoint import load_checkpoint
-from seq2seq.config import DecodeConfig, ModelConfig, TrainConfig
+from seq2seq.analysis.bottleneck import architecture, attention_of, compared_models
+from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
+from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint
+from seq2seq.config import ModelConfig, TrainConfig
 from seq2seq.decoding.translator import Translator
-from seq2seq.evaluate import sentence_bleu
 
-__all__ = ["DEFAULT_MODEL", "Evaluation", "ModelInfo", "ModelSummary", "attention_of", "checkpoint_zip",
-           "architecture", "bottleneck_models", "compare_typed", "evaluate", "find_model", "list_models", "load_translator",
-           "models_table", "one_thread", "side_by_side", "summary", "test_set"]
+__all__ = ["DEFAULT_MODEL", "ModelInfo", "ModelSummary", "architecture", "attention_of", "bottleneck_models",
+           "checkpoint_zip", "find_model", "list_models", "load_translator", "models_table", "one_thread", "summary"]
+
+# Run bookkeeping and the optimizer state are not part of the model a user downloads.
+NOT_ZIPPED = {TRAINER_STATE, "status.json", "log.txt", "events.jsonl", "data.tsv", ".lock"}
 
 
 @dataclass(frozen=True)
@@ -36,16 +41,6 @@ class ModelSummary:
         return self.config.attention != "none"
 
 
-# The catalogue is looked up when called, not bound at import, so a test may point it elsewhere.
-def list_models(root: Path | None = None) -> list[ModelInfo]:
-    return catalog.list_models() if root is None else catalog.list_models(root)
-
-
-def find_model(name: str) -> ModelInfo:
-    """Resolve a name from a link or a form; UserError for one that is not listed."""
-    return catalog.find_model(name)
-
-
 def load_translator(path: Path) -> Translator:
     return Translator(load_checkpoint(path))
 
@@ -55,52 +50,86 @@ def summary(translator: Translator) -> ModelSummary:
                         translator.tgt.kind)
 
 
-def attention_of(info: ModelInfo) -> str:
-    """The checkpoint's attention ("none" without), read from its config without loading it."""
-    return bottleneck.attention_of(info)
-
-
-def bottleneck_models(info: ModelInfo) -> list[ModelInfo]:
-    """The listed models on the same data with and without attention, attention first ([] if none)."""
-    return bottleneck.compared_models(info, list_models())
-
-
-def architecture(info: ModelInfo) -> str:
-    return bottleneck.architecture(info)
-
-
-def models_table(models: list[ModelInfo]) -> pd.DataFrame:
-    return reports.models_table(models)
-
-
-def test_set(info: ModelInfo, limit: int = 0) -> tuple[list[str], list[list[str]]]:
-    return reports.test_set(info, limit)
-
-
-def evaluate(translator: Translator, decode: DecodeConfig, sources: list[str], refs: list[list[str]], toy: bool,
-             progress: Callable[[float], None] | None = None) -> Evaluation:
-    """Translate `sources` with these settings and score them against `refs`, whole set and per sentence."""
-    return reports.evaluate_sentences(lambda texts: translator.translate(texts, decode), sources, refs, toy,
-                                      progress)
-
-
 def one_thread() -> None:
     """Interactive inference on one sentence gains nothing from intra-op threads; sessions then each get
     a core instead of fighting over spinning thread pools."""
     torch.set_num_threads(1)
 
 
-def compare_typed(a: Translator, b: Translator, decode: DecodeConfig, lines: list[str]) -> pd.DataFrame:
-    """Two models on sentences a user typed, one per line; a reference may follow a tab
-    ("source<TAB>reference"), and then each output gets its sentence BLEU (0-100) against it."""
-    pairs = [line.split("\t", 1) for line in lines]
-    sources = [pair[0].strip() for pair in pairs]
-    references = [pair[1].strip() if len(pair) > 1 else "" for pair in pairs]
-    table = pd.DataFrame({"source": sources, "output A": a.translate(sources, decode),
-                          "output B": b.translate(sources, decode)})
-    if any(references):
-        table.insert(1, "reference", references)
-        for side in ("A", "B"):
-            table[f"BLEU {side}"] = [round(sentence_bleu(out, [ref]), 1) if ref else None
-                                     for out, ref in zip(table[f"output {side}"], references)]
-    return table
+def bottleneck_models(info: ModelInfo) -> list[ModelInfo]:
+    """The listed models on the same data with and without attention, attention first ([] if none)."""
+    # catalog.list_models is looked up at each call, not bound at import, so a test may point it elsewhere.
+    return compared_models(info, catalog.list_models())
+
+
+def models_table(models: list[ModelInfo]) -> pd.DataFrame:
+    """One row per checkpoint: what it is, its architecture, size and scores, read from its files
+    without loading its weights."""
+    return pd.DataFrame([_model_row(info) for info in models])
+
+
+def _model_row(info: ModelInfo) -> dict[str, Any]:
+    model = read_json(info.path / "config.json").get("model", {})
+    row = {"model": info.name, "kind": "shipped" if info.shipped else "your run", "task": info.task,
+           "data": info.data, "direction": info.direction, "cell": model.get("cell"),
+           "attention": model.get("attention"), "bidirectional": model.get("bidirectional"),
+           "emb": model.get("emb_dim"), "encoder": model.get("enc_hidden"), "decoder": model.get("dec_hidden"),
+           "layers": f"{model.get('enc_layers', 1)}+{model.get('dec_layers', 1)}",
+           "parameters": parameter_count(info.path / WEIGHTS),
+           "size on disk": disk_size(info.path)}
+    return {**row, **_scores(read_json(info.path / "metrics.json"))}
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in a checkpoint's file; {} when it is missing, unreadable or not an object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
+    test = metrics.get("test", {}).get("greedy", {})
+    alignment = metrics.get("alignment", {})  # written by benchmarks/alignment.py --write
+    eos = alignment.get("eos_mass_test")
+    return {"test BLEU": test.get("bleu"), "test chrF": test.get("chrf"), "test exact match": test.get("exact_match"),
+            "AER % (gold trial)": alignment.get("aer_trial"),
+            "% attention on </s>": None if eos is None else round(100 * eos, 1),
+            "best valid": metrics.get("best_valid"), "steps": metrics.get("steps"),
+            "train minutes": round(metrics["train_seconds"] / 60, 1) if "train_seconds" in metrics else None}
+
+
+def parameter_count(weights: Path) -> int:
+    """Counted from the safetensors header, without loading the weights."""
+    try:
+        with safe_open(str(weights), framework="pt") as handle:
+            return sum(_product(handle.get_slice(k).get_shape()) for k in handle.keys())
+    except (SafetensorError, OSError, ValueError):
+        return 0
+
+
+def _product(shape: list[int]) -> int:
+    total = 1
+    for size in shape:
+        total *= size
+    return total
+
+
+def disk_size(path: Path) -> int:
+    total = 0
+    for file in path.iterdir():
+        if file.name not in NOT_ZIPPED:
+            with contextlib.suppress(OSError):  # a trainer's temporary file may vanish meanwhile
+                total += file.stat().st_size if file.is_file() else 0
+    return total
+
+
+def checkpoint_zip(path: Path) -> bytes:
+    """The checkpoint folder as a zip made in memory, without optimizer state or run bookkeeping."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(path.iterdir()):
+            if file.is_file() and not file.is_symlink() and file.name not in NOT_ZIPPED and not file.name.startswith("."):
+                archive.write(file, f"{path.name}/{file.name}")
+    return buffer.getvalue()

@@ -10,10 +10,10 @@ from seq2seq.data.corpora import CORPORA, available_corpora
 from seq2seq.data.toy import TASKS
 from seq2seq.data.upload import MAX_UPLOAD_BYTES, validate_tsv
 from seq2seq.errors import UserError
-from seq2seq.training.events import Event, continued, latest, merge
+from seq2seq.jobs.events import Event, continued, latest, merge
 from seq2seq.training.presets import PRESETS, get_preset
 from seq2seq.training.recipe import check_recipe, train_command
-from seq2seq.training.runs import (
+from seq2seq.jobs.runs import (
     LIVE,
     RECIPE,
     MAX_THREADS,

@@ -5,22 +5,21 @@ import time
 from dataclasses import dataclass
 
 from seq2seq.config import DecodeConfig
-from seq2seq.data.tokenizer import BOS_ID, PAD_ID, UNK_ID, clean_text
-from seq2seq.decoding.trace import Trace
+from seq2seq.data.tokenizer import clean_text
+from seq2seq.symbols import BOS_ID, PAD_ID, UNK_ID
+from seq2seq.decoding.trace import BeamNode, StepTrace, Trace
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
 
-__all__ = ["BOS_ID", "PAD_ID", "UNK_ID", "Timed", "clean_text", "teacher_forced", "trace", "translate", "valid_prefix"]
+# The trace's records are plain frozen dataclasses: the app reads them, so they come through this door too.
+__all__ = ["BOS_ID", "PAD_ID", "UNK_ID", "BeamNode", "StepTrace", "Timed", "Trace", "clean_text", "teacher_forced",
+           "trace", "valid_prefix"]
 
 
 @dataclass
 class Timed:
     trace: Trace
     ms: float  # server-side time of the decoding that produced it
-
-
-def translate(translator: Translator, texts: list[str], decode: DecodeConfig = DecodeConfig()) -> list[str]:
-    return translator.translate(texts, decode)
 
 
 def trace(translator: Translator, text: str, decode: DecodeConfig = DecodeConfig(),

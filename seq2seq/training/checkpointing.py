@@ -1,5 +1,5 @@
 """What a training run keeps on disk: the best checkpoint, the trainer state to resume from, the best
-few snapshots to average, and metrics.json (see seq2seq.checkpoint for the atomic writes)."""
+few snapshots to average, the history and metrics.json (every file written atomically)."""
 from __future__ import annotations
 
 import json
@@ -9,26 +9,65 @@ from typing import Any
 import torch
 
 from seq2seq import checkpoint as ckpt
+from seq2seq.checkpoint import Bundle
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.training.history import write_history
+from seq2seq.training.progress import Progress
 
 SNAPSHOTS = "snapshots"
 
 
-def save_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer,
-                       progress: dict[str, Any]) -> None:
+class CheckpointKeeper:
+    """Keeps one run's files in `out_dir`; `average_best` > 1 keeps that many best snapshots to average."""
+
+    def __init__(self, out_dir: Path, average_best: int):
+        self.out_dir, self.average_best = Path(out_dir), average_best
+
+    def restore(self, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> Progress:
+        return Progress.from_json(restore_trainer_state(self.out_dir, model, optimizer)["progress"])
+
+    def keep(self, bundle: Bundle, optimizer: torch.optim.Optimizer, progress: Progress, score: float,
+             improved: bool, history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
+        """After a validation: the snapshot (if among the best), the checkpoint (if improved), the trainer
+        state, the history and the metrics."""
+        progress.snapshots = keep_snapshot(self.out_dir, bundle.model, progress.snapshots, progress.step, score,
+                                           self.average_best)
+        if improved:
+            bundle.metrics = metrics
+            ckpt.save_checkpoint(self.out_dir, bundle)
+        save_trainer_state(self.out_dir, bundle.model, optimizer, progress)
+        write_history(self.out_dir / "history.csv", history)
+        if not improved:
+            update_metrics(self.out_dir, **{k: v for k, v in metrics.items() if k != "best_step"})
+
+    def averaged(self, progress: Progress) -> Bundle | None:
+        """The best checkpoint with the kept snapshots' mean weights (None with fewer than two kept)."""
+        if len(progress.snapshots) < 2:
+            return None
+        best = ckpt.load_checkpoint(self.out_dir)
+        average_snapshots(self.out_dir, progress.snapshots, best.model)
+        return best
+
+    def save_averaged(self, bundle: Bundle, progress: Progress, score: float) -> None:
+        ckpt.save_checkpoint(self.out_dir, bundle)
+        update_metrics(self.out_dir, averaged_checkpoints=[int(step) for _, step in progress.snapshots],
+                       best_valid=score, best_single_valid=progress.best)
+
+
+def save_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer, progress: Progress) -> None:
     tensors = {f"model.{k}": v for k, v in ckpt.model_tensors(model).items()}
     tensors.update(_optimizer_tensors(optimizer))
-    metadata = {"progress": json.dumps(progress), "optimizer": json.dumps(optimizer.state_dict()["param_groups"])}
+    metadata = {"progress": progress.to_json(), "optimizer": json.dumps(optimizer.state_dict()["param_groups"])}
     ckpt.save_tensors(out_dir / ckpt.TRAINER_STATE, tensors, metadata)
 
 
-def restore_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
-    """Load the latest weights and Adam state into model and optimizer; returns the saved progress."""
+def restore_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> dict[str, str]:
+    """Load the latest weights and Adam state into model and optimizer; returns the saved metadata."""
     path = out_dir / ckpt.TRAINER_STATE
     metadata = ckpt.load_weights(model, path, prefix="model.")
     tensors, _ = ckpt.read_tensors(path)
     optimizer.load_state_dict(_optimizer_from_tensors(tensors, json.loads(metadata["optimizer"])))
-    return json.loads(metadata["progress"])
+    return metadata
 
 
 def write_metrics(out_dir: Path, metrics: dict[str, Any]) -> None:

@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from seq2seq.checkpoint import write_text
+from seq2seq.files import write_text
 
-COLUMNS = ("type", "step", "epoch", "loss", "ppl", "tokens_per_s", "lr", "progress", "elapsed_s", "eta_s",
+COLUMNS = ("type", "step", "epoch", "loss", "ppl", "tokens_per_s", "lr", "progress", "elapsed_s", "cpu_s", "eta_s",
            "valid_loss", "valid_ppl", "bleu", "exact_match", "best", "improved")
 
 

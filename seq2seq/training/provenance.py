@@ -58,6 +58,20 @@ def provenance(command: list[str]) -> dict[str, Any]:
             "libraries": library_versions(), "hardware": hardware(), "python": platform.python_version()}
 
 
+# What a training stage records of itself in a checkpoint's lineage.
+STAGE_FIELDS = ("data", "init_from", "steps", "epochs", "train_seconds", "cpu_seconds", "hardware", "precision",
+                "guided_alignment", "command", "code_version")
+
+
+def stage_of(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {name: metrics[name] for name in STAGE_FIELDS if name in metrics}
+
+
+def lineage_of(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every training stage a checkpoint's weights went through, oldest first, its own stage last."""
+    return list(metrics.get("lineage") or ([stage_of(metrics)] if metrics else []))
+
+
 def split_sha256(split: Split) -> str:
     """Digest of the pairs a run trains, validates and tests on, whatever file or generator they came from."""
     digest = hashlib.sha256()

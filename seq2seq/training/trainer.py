@@ -2,11 +2,13 @@
 guided-alignment loss on the attention.
 
 The trainer prints nothing; it reports events (dicts) through a callback so the CLI can draw a
-progress bar and the app can write JSON lines for its live charts.
+progress bar and the app can write JSON lines for its live charts. A `Validator` judges the run and a
+`CheckpointKeeper` keeps its files; the trainer owns the loop and the `Progress`.
 """
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -15,30 +17,34 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from seq2seq.config import TrainConfig
+from seq2seq.config import TrainConfig, to_dict
 from seq2seq.data.batches import Batch, Step, collate, encode_pairs, make_batches, plan_steps
 from seq2seq.data.splits import load_split
-from seq2seq.data.tokenizer import PAD_ID
 from seq2seq.errors import UserError
-from seq2seq.training import checkpointing, validation
+from seq2seq.symbols import PAD_ID
+from seq2seq.training import validation
+from seq2seq.training.allocator import keep_freed_memory
+from seq2seq.training.checkpointing import CheckpointKeeper, update_metrics
 from seq2seq.training.distributed import Context, step_seed
-from seq2seq.training.guidance import alignment_loss, attach_links
+from seq2seq.training.guidance import alignment_loss
 from seq2seq.training.history import read_history
 from seq2seq.training.precision import autocast, choose_precision
-from seq2seq.training.provenance import data_files, split_sha256
-from seq2seq.training.run_state import RunState, build_bundle
+from seq2seq.training.progress import Progress
+from seq2seq.training.provenance import data_files, provenance, split_sha256, stage_of
+from seq2seq.training.schedule import Schedule
+from seq2seq.training.starting_point import attach_guidance, build_bundle, check_data
+from seq2seq.training.validator import Validator
 
 Event = dict[str, Any]
 # Why training stops early, least to most urgent: ranks that disagree follow the most urgent.
-STOP_REASONS = (None, "max_steps", "time_budget", "stopped")
+STOP_REASONS = (None, "max_steps", "cpu_budget", "time_budget", "stopped")
 
 
-class Trainer(RunState):
+class Trainer:
     """Trains one model; under torchrun, one Trainer per process (`dist`), each on its share of every step.
 
     `batches_per_step` token-budget batches make one optimizer step (default: one per process), so
-    one process with batches_per_step=N takes the same steps as an N-process run. Validation,
-    checkpoints and metrics are RunState's.
+    one process with batches_per_step=N takes the same steps as an N-process run.
     """
 
     def __init__(self, config: TrainConfig, model_options: dict[str, Any], out_dir: Path,
@@ -53,68 +59,56 @@ class Trainer(RunState):
         if self.batches_per_step % self.dist.world_size:
             raise UserError(f"batches_per_step ({self.batches_per_step}) must be a multiple of the "
                             f"number of processes ({self.dist.world_size})")
+        keep_freed_memory()
         _seed_everything(config.seed)
-        if config.threads > 0:
-            torch.set_num_threads(config.threads)
+        if config.threads > 0:  # more threads than cores only adds contention
+            torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
         self.device = self.dist.device()
         self.precision = choose_precision(config.precision, self.device)
         self.split = load_split(config, data_dir, download)
         self.data_sha256 = split_sha256(self.split)
         self.data_files = data_files(config.data, data_dir) if self.dist.is_main else {}
-        self.bundle = build_bundle(config, model_options, self.split, self.out_dir, resume)
+        self.bundle, self.earlier_stages = build_bundle(config, model_options, self.split, self.out_dir, resume)
         self.model = self.bundle.model.to(self.device)
-        self.train_examples, self.valid_examples = (
+        self.train_examples, valid_examples = (
             encode_pairs(pairs, self.bundle.src_tokenizer, self.bundle.tgt_tokenizer, config.max_len,
                          self.model.config.source_eos) for pairs in (self.split.train, self.split.valid))
-        self._attach_guidance()
+        attach_guidance(self.train_examples, self.model.config, config, self.dist)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=config.label_smoothing,
                                            reduction="sum")
-        self.progress = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best": None, "bad_validations": 0,
-                         "plateau": 0, "elapsed_s": 0.0, "snapshots": []}
-        self.history: list[dict[str, Any]] = []
+        self.keeper = CheckpointKeeper(self.out_dir, config.average_best)
+        self.validator = Validator(config, self.split, valid_examples, self.is_toy(), self.probe_sentences(),
+                                   self.device, self.precision)
+        self.progress, self.history = Progress(), []
         if resume:
-            self.progress.update(checkpointing.restore_trainer_state(self.out_dir, self.model, self.optimizer))
+            self.progress = self.keeper.restore(self.model, self.optimizer)
             self.history = read_history(self.out_dir / "history.csv")
-        self._check_data()
+        batches = make_batches(self.train_examples, config.batch_tokens, 0, shuffle=False)
+        self.schedule = Schedule(config, len(batches) // self.batches_per_step)
+        check_data(self.schedule.steps_per_epoch, self.batches_per_step, self.bundle, self.data_sha256, self.dist)
         self.train_model = self.dist.wrap(self.model)
 
-    def _attach_guidance(self) -> None:
-        if not self.config.guided_alignment:
-            return
-        if self.model.config.attention == "none":
-            raise UserError("guided_alignment needs a model with attention (model.attention is 'none')")
-        if self.dist.is_main:  # the aligner samples at random: one rank computes, the others read its cache
-            attach_links(self.train_examples, self.model.config.source_eos)
-        self.dist.broadcast(None)
-        if not self.dist.is_main:
-            attach_links(self.train_examples, self.model.config.source_eos)
+    def is_toy(self) -> bool:
+        return self.config.data.startswith("toy:")
 
-    def _check_data(self) -> None:
-        """Enough batches for one step, and (under torchrun) the same examples and vocabulary on every rank."""
-        if self.steps_per_epoch() == 0:
-            raise UserError(f"an epoch holds fewer than {self.batches_per_step} batches: lower batch_tokens "
-                            "or use fewer processes")
-        vocab = [[tok.piece(i) for i in range(tok.vocab_size)]
-                 for tok in (self.bundle.src_tokenizer, self.bundle.tgt_tokenizer)]
-        if not self.dist.same_everywhere(f"{self.data_sha256} {vocab}"):
-            raise UserError("the processes loaded different data or built different tokenizers; "
-                            "give every node the same corpus files")
+    def probe_sentences(self) -> list[str]:
+        return list(self.config.probes) or [p.source for p in self.split.valid[:2]]
 
     # ----- the loop -----
     def run(self):
-        start = time.monotonic() - self.progress["elapsed_s"]
+        clock = _Clock(self.progress)
         self._emit({"type": "start", "parameters": self.model.num_parameters(), "train_pairs": len(self.train_examples),
-                    "total_steps": self.total_steps(), "device": str(self.device), "precision": self.precision,
-                    "step": self.progress["step"], "world_size": self.dist.world_size})
+                    "total_steps": self.schedule.total_steps(), "device": str(self.device), "precision": self.precision,
+                    "step": self.progress.step, "world_size": self.dist.world_size})
         stopped = "finished"
-        while self.progress["epoch"] < self.config.epochs and stopped == "finished":
-            stopped = self._run_epoch(start)
+        while self.progress.epoch < self.config.epochs and stopped == "finished":
+            stopped = self._run_epoch(clock)
             if stopped == "finished":
-                self.progress["epoch"] += 1
-                self.progress["batch_in_epoch"] = 0
-        self.progress["elapsed_s"] = time.monotonic() - start
-        done = {"type": "done", "reason": stopped, "step": self.progress["step"]}
+                self.progress.epoch += 1
+                self.progress.batch_in_epoch = 0
+        clock.tick(self.progress)
+        done = {"type": "done", "reason": stopped, "step": self.progress.step}
         if self.dist.enabled:
             done["replicas_in_sync"] = self.dist.replicas_in_sync(self.model)
         if self.dist.is_main:
@@ -124,26 +118,23 @@ class Trainer(RunState):
 
     def epoch_steps(self) -> list[Step]:
         """This process's share of every step of the current epoch (reshuffled per epoch)."""
-        batches = make_batches(self.train_examples, self.config.batch_tokens, self.config.seed + self.progress["epoch"])
+        batches = make_batches(self.train_examples, self.config.batch_tokens, self.config.seed + self.progress.epoch)
         return plan_steps(self.train_examples, batches, self.batches_per_step, self.dist.rank, self.dist.world_size)
 
-    def _run_epoch(self, start: float) -> str:
-        window = {"loss": 0.0, "tokens": 0, "time": time.monotonic()}
-        # "batch_in_epoch" counts steps: with one batch per step, as it did before data parallelism.
-        for step in self.epoch_steps()[self.progress["batch_in_epoch"]:]:
-            _seed_everything(step_seed(self.config.seed, self.dist.rank, self.progress["step"]))
+    def _run_epoch(self, clock: "_Clock") -> str:
+        window = _Window()
+        for step in self.epoch_steps()[self.progress.batch_in_epoch:]:
+            _seed_everything(step_seed(self.config.seed, self.dist.rank, self.progress.step))
             batch = collate([self.train_examples[i] for i in step.indices], self.device)
-            loss_sum, tokens = self.train_step(batch, step.tokens)
-            self.progress["step"] += 1
-            self.progress["batch_in_epoch"] += 1
-            self.progress["elapsed_s"] = time.monotonic() - start
-            window["loss"] += loss_sum
-            window["tokens"] += tokens
-            if self.progress["step"] % self.config.log_every == 0:
+            window.add(*self.train_step(batch, step.tokens))
+            self.progress.step += 1
+            self.progress.batch_in_epoch += 1
+            clock.tick(self.progress)
+            if self.progress.step % self.config.log_every == 0:
                 self._report_train(window)
-                window = {"loss": 0.0, "tokens": 0, "time": time.monotonic()}
+                window = _Window()
             reason = self._stop_reason()
-            if reason or self.progress["step"] % self.config.valid_every == 0:
+            if reason or self.progress.step % self.config.valid_every == 0:
                 verdict = self._validate_on_main()
                 reason = reason or verdict
             if reason:
@@ -155,12 +146,15 @@ class Trainer(RunState):
         return STOP_REASONS[self.dist.all_max(STOP_REASONS.index(self._local_stop_reason()))]
 
     def _local_stop_reason(self) -> str | None:
+        config, progress = self.config, self.progress
         if self.should_stop():
             return "stopped"
-        if self.config.max_steps and self.progress["step"] >= self.config.max_steps:
+        if config.max_steps and progress.step >= config.max_steps:
             return "max_steps"
-        if self.config.time_budget_s and self.progress["elapsed_s"] >= self.config.time_budget_s:
+        if config.time_budget_s and progress.elapsed_s >= config.time_budget_s:
             return "time_budget"
+        if config.cpu_budget_s and progress.cpu_s >= config.cpu_budget_s:
+            return "cpu_budget"
         return None
 
     def train_step(self, batch: Batch, global_tokens: int = 0) -> tuple[float, int]:
@@ -170,57 +164,110 @@ class Trainer(RunState):
         self.train_model.train()
         guided = batch.guide is not None and self.config.guided_alignment > 0
         with autocast(self.precision, self.device):
-            logits, attention = self.train_model(batch.src, batch.lengths, batch.tgt_in, self.teacher_forcing(),
+            logits, attention = self.train_model(batch.src, batch.lengths, batch.tgt_in,
+                                                 self.schedule.teacher_forcing(self.progress),
                                                  return_attention=True)
             loss = self.loss_fn(logits.float().flatten(0, 1), batch.tgt_out.flatten())
-            total = loss + self.config.guided_alignment * alignment_loss(attention, batch.guide) if guided else loss
+            weight = self.schedule.guidance_weight(self.progress)
+            total = loss + weight * alignment_loss(attention, batch.guide) if guided else loss
         self.optimizer.zero_grad(set_to_none=True)
         (total * (self.dist.world_size / (global_tokens or batch.n_tokens))).backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
         self.optimizer.step()
         return float(loss.detach()), batch.n_tokens
 
-    def teacher_forcing(self) -> float:
-        final = self.config.teacher_forcing_final
-        if final < 0:
-            return self.config.teacher_forcing
-        fraction = min(1.0, self.progress["step"] / max(1, self.total_steps()))
-        return self.config.teacher_forcing + (final - self.config.teacher_forcing) * fraction
-
-    def steps_per_epoch(self) -> int:
-        batches = make_batches(self.train_examples, self.config.batch_tokens, 0, shuffle=False)
-        return len(batches) // self.batches_per_step
-
-    def total_steps(self) -> int:
-        total = self.steps_per_epoch() * self.config.epochs
-        return min(total, self.config.max_steps) if self.config.max_steps else total
-
-    def _report_train(self, window: dict[str, float]) -> None:
-        loss_sum, tokens = self.dist.all_sum([window["loss"], window["tokens"]])
+    def _report_train(self, window: "_Window") -> None:
+        loss_sum, tokens = self.dist.all_sum([window.loss, window.tokens])
         loss = loss_sum / max(1, tokens)
-        seconds = max(1e-9, time.monotonic() - window["time"])
-        fraction = self.fraction_done()
-        elapsed = self.progress["elapsed_s"]
-        event = {"type": "train", "step": self.progress["step"], "epoch": self.progress["epoch"],
-                 "loss": loss, "ppl": math.exp(min(loss, 50)), "tokens_per_s": tokens / seconds,
+        fraction, elapsed = self.schedule.fraction_done(self.progress), self.progress.elapsed_s
+        event = {"type": "train", "step": self.progress.step, "epoch": self.progress.epoch,
+                 "loss": loss, "ppl": math.exp(min(loss, 50)), "tokens_per_s": tokens / window.seconds(),
                  "lr": self.optimizer.param_groups[0]["lr"], "progress": fraction, "elapsed_s": elapsed,
-                 "eta_s": elapsed * (1 - fraction) / fraction if fraction > 0 else None}
+                 "cpu_s": self.progress.cpu_s, "eta_s": elapsed * (1 - fraction) / fraction if fraction > 0 else None}
         self.history.append(event)
         self._emit(event)
-
-    def fraction_done(self) -> float:
-        fraction = self.progress["step"] / max(1, self.total_steps())
-        if self.config.time_budget_s:
-            fraction = max(fraction, self.progress["elapsed_s"] / self.config.time_budget_s)
-        return min(1.0, fraction)
 
     def _emit(self, event: Event) -> None:
         if self.dist.is_main:
             self.on_event(event)
 
-    def valid_loss(self) -> float:
-        return validation.valid_loss(self.model, self.valid_examples, self.config.batch_tokens, self.device,
-                                     self.precision)
+    # ----- judging and keeping -----
+    def _validate_on_main(self) -> str | None:
+        """Rank 0 validates and saves; every rank takes its verdict and learning rate (plateau decay)."""
+        verdict = self.validate() if self.dist.is_main else None
+        verdict, lr = self.dist.broadcast((verdict, self.optimizer.param_groups[0]["lr"]))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return verdict
+
+    def validate(self, final: bool = False) -> str | None:
+        """Score, save, report; returns "target_reached" or "patience" when the run should stop early."""
+        measured = self.validator.measure(self.bundle)
+        improved = self.validator.record(self.progress, measured.score, self.optimizer)
+        event = measured.event(self.progress, improved)
+        self.history.append({k: v for k, v in event.items() if k != "probes"})
+        self.keeper.keep(self.bundle, self.optimizer, self.progress, measured.score, improved, self.history,
+                         self.metrics())
+        self._emit(event)
+        return None if final else self.validator.stop_reason(self.progress, measured)
+
+    def finish(self, reason: str) -> None:
+        """After the loop (rank 0): a last validation if the loop ran out, averaging, the test score."""
+        if reason == "finished":  # any other reason was validated and saved at this very step
+            self.validate(final=True)
+        if reason == "stopped":
+            return
+        averaged = self.keeper.averaged(self.progress)
+        if averaged is not None:
+            score = validation.decoded_score(averaged, self.split, self.config.valid_decode_limit, self.is_toy())
+            self._emit({"type": "average", "checkpoints": len(self.progress.snapshots), "score": score,
+                        "best": self.progress.best})
+            if score >= self.progress.best:
+                self.keeper.save_averaged(averaged, self.progress, score)
+        scores = validation.test_scores(self.out_dir, self.split, self.is_toy())
+        update_metrics(self.out_dir, test={"greedy": scores}, stop_reason=reason)
+        self._emit({"type": "test", **scores})
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json: what was trained on what, for how long, how well, and every stage before it."""
+        metric, scale = validation.metric_of(self.is_toy())
+        progress, config = self.progress, self.config
+        metrics = {"data": config.data, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
+                   "task": "toy" if self.is_toy() else "translation", "steps": progress.step,
+                   "best_step": progress.step, "epochs": progress.epoch, "train_seconds": round(progress.elapsed_s, 1),
+                   "cpu_seconds": round(progress.cpu_s, 1), "init_from": config.init_from,
+                   "guided_alignment": config.guided_alignment, "best_valid": progress.best,
+                   "valid_metric": metric, "valid_metric_scale": scale, "precision": self.precision,
+                   "parameters": self.model.num_parameters(), "train_pairs": len(self.train_examples),
+                   "world_size": self.dist.world_size, "batches_per_step": self.batches_per_step,
+                   "data_sha256": self.data_sha256, "data_files": self.data_files,
+                   "model": to_dict(self.model.config), **provenance(self.command)}
+        return {**metrics, "lineage": self.earlier_stages + [stage_of(metrics)]}
+
+
+class _Clock:
+    """Wall and CPU seconds of training, continuing the totals a resumed run had reached."""
+
+    def __init__(self, progress: Progress):
+        self.wall_start = time.monotonic() - progress.elapsed_s
+        self.cpu_start = time.process_time() - progress.cpu_s
+
+    def tick(self, progress: Progress) -> None:
+        progress.elapsed_s = time.monotonic() - self.wall_start
+        progress.cpu_s = time.process_time() - self.cpu_start
+
+
+class _Window:
+    """Loss and target pieces since the last training report."""
+
+    def __init__(self):
+        self.loss, self.tokens, self.start = 0.0, 0, time.monotonic()
+
+    def add(self, loss: float, tokens: int) -> None:
+        self.loss, self.tokens = self.loss + loss, self.tokens + tokens
+
+    def seconds(self) -> float:
+        return max(1e-9, time.monotonic() - self.start)
 
 
 def _seed_everything(seed: int) -> None:

@@ -1,0 +1,138 @@
+"""The Inside page's own charts: hidden-state paths in 2-D, the KL shift of a word swap, the rows of a
+pattern search and the bottleneck's scores by length. Pure functions from arrays and traces to Altair.
+
+Trajectory charts use equal scales on both axes (a square plot over a square domain), so that
+distances and the direction arrows drawn between consecutive states are not distorted.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from seq2seq.service import StepTrace
+from studio.shared.charts.lengths import LengthColumns
+from studio.shared.charts.pieces import key, piece_axis
+from studio.shared.text import show_piece
+
+# Two charts side by side in the main column of a 1280 px screen, axes and titles included.
+TRAJECTORY_SIZE = 280
+# Sigmoid gates live in [0, 1]; tanh candidates and hidden states in [-1, 1].
+GATE_RANGES = {"reset": (0.0, 1.0), "update": (0.0, 1.0), "input": (0.0, 1.0), "forget": (0.0, 1.0),
+               "output": (0.0, 1.0), "candidate": (-1.0, 1.0), "cell_candidate": (-1.0, 1.0)}
+# The bottleneck's scores by length, as length_frame names them.
+LENGTH_COLUMNS = LengthColumns(series="model", bucket="bucket", order="order", score="score")
+
+
+def top_label(step: StepTrace, count: int = 3) -> str:
+    """'a 92% · b 5% · c 1%': the step's most likely next pieces, for a hover."""
+    return " · ".join(f"{show_piece(c.piece)} {c.prob:.0%}" for c in step.top[:count])
+
+
+def trajectory_frame(label: str, pieces: list[str], coords: np.ndarray, details: list[str] | None = None,
+                     links: list[str] | None = None) -> pd.DataFrame:
+    """One trajectory's points in order; `coords` (N, 2) from a projection, one row per piece."""
+    count = len(pieces)
+    return pd.DataFrame({
+        "trajectory": [label] * count, "order": range(count), "step": range(1, count + 1),
+        "piece": [show_piece(p) for p in pieces], "x": coords[:, 0], "y": coords[:, 1],
+        "detail": details or [""] * count, "link": links or [""] * count,
+    })
+
+
+def _square_domain(frames: list[pd.DataFrame]) -> tuple[list[float], list[float]]:
+    xs = np.concatenate([f["x"].to_numpy() for f in frames if len(f)])
+    ys = np.concatenate([f["y"].to_numpy() for f in frames if len(f)])
+    half = max(float(np.ptp(xs)), float(np.ptp(ys)), 1e-6) * 0.55
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    return [cx - half, cx + half], [cy - half, cy + half]
+
+
+def arrow_frame(points: pd.DataFrame) -> pd.DataFrame:
+    """Midpoints of consecutive states with the clockwise-from-up angle of the move (degrees)."""
+    rows = []
+    for label, path in points.groupby("trajectory", sort=False):
+        xy = path.sort_values("order")[["x", "y"]].to_numpy()
+        for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+            if (x0, y0) != (x1, y1):
+                rows.append({"trajectory": label, "x": (x0 + x1) / 2, "y": (y0 + y1) / 2,
+                             "angle": math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360})
+    return pd.DataFrame(rows, columns=["trajectory", "x", "y", "angle"])
+
+
+def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes: tuple[str, str],
+                     colors: alt.Scale | None = None) -> alt.LayerChart:
+    """Paths of states in a 2-D projection: colour = trajectory, arrows = direction, a square marks the
+    first state, grey dots are training states."""
+    x_domain, y_domain = _square_domain([points] + ([background] if background is not None else []))
+    x = alt.X("x:Q", title=axes[0], scale=alt.Scale(domain=x_domain, nice=False, zero=False))
+    y = alt.Y("y:Q", title=axes[1], scale=alt.Scale(domain=y_domain, nice=False, zero=False))
+    color = alt.Color("trajectory:N", title="trajectory", scale=colors or alt.Scale(scheme="tableau10"),
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=360))
+    layers = []
+    if background is not None and len(background):
+        layers.append(alt.Chart(background).mark_circle(size=10, color="#b0b0b0", opacity=0.25).encode(
+            x=x, y=y, tooltip=alt.value("a state of a training sentence")))
+    base = alt.Chart(points).encode(x=x, y=y, color=color)
+    layers.append(base.mark_line(strokeWidth=1.5, opacity=0.7).encode(order="order:Q", detail="trajectory:N",
+                                                                       tooltip=["trajectory:N"]))
+    arrows = arrow_frame(points)
+    if len(arrows):
+        layers.append(alt.Chart(arrows).mark_point(shape="triangle", size=70, filled=True, opacity=0.9)
+                      .encode(x=x, y=y, color=color, angle=alt.Angle("angle:Q", scale=None),
+                              tooltip=["trajectory:N"]))
+    # Every layer gets the same readable tooltip: one without it would list raw coordinates on hover.
+    tooltip = ["trajectory:N", "step:Q", "piece:N", alt.Tooltip("detail:N", title="this state")]
+    starts = points[points["order"] == 0]
+    layers.append(alt.Chart(starts).mark_point(shape="square", size=260, strokeWidth=2)
+                  .encode(x=x, y=y, color=color, tooltip=tooltip))
+    layers.append(base.mark_circle(size=70, opacity=1).encode(tooltip=tooltip, href="link:N"))
+    layers.append(base.mark_text(dy=-10, fontSize=11).encode(text="piece:N", tooltip=tooltip))
+    # "pad": the plot itself is exactly square; legend and axes are added around it, not squeezed in.
+    return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
+                                         autosize=alt.AutoSizeParams(type="pad"))
+
+
+def kl_frame(steps: list[StepTrace], kl: list[float], p_original: list[float], p_swapped: list[float],
+             swapped_steps: list[StepTrace]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "key": [key(s.index + 1, s.chosen_piece) for s in steps], "step": [s.index + 1 for s in steps],
+        "piece": [show_piece(s.chosen_piece) for s in steps], "kl": kl,
+        "p_original": p_original, "p_swapped": p_swapped,
+        "swapped_top": [top_label(s, 1) for s in swapped_steps],
+    })
+
+
+def kl_chart(frame: pd.DataFrame) -> alt.Chart:
+    """KL(original || swapped) per output step, bars labelled with the original's piece."""
+    return alt.Chart(frame).mark_bar(color="#e4572e").encode(
+        x=alt.X("key:O", title="original output piece (step)", axis=piece_axis(frame["piece"].tolist())),
+        y=alt.Y("kl:Q", title="KL (nats)"),
+        tooltip=["step:Q", "piece:N", alt.Tooltip("kl:Q", format=".4f", title="KL (nats)"),
+                 alt.Tooltip("p_original:Q", format=".3f", title="p(piece | original)"),
+                 alt.Tooltip("p_swapped:Q", format=".3f", title="p(piece | swapped)"),
+                 alt.Tooltip("swapped_top:N", title="swapped's top piece")],
+    ).properties(height=220, width=alt.Step(max(16, 9 * max((len(p) for p in frame["piece"]), default=1))))
+
+
+def length_frame(results: dict[str, dict]) -> pd.DataFrame:
+    """{model label: scores_by_length result} -> one row per model and length bucket."""
+    rows = [{"model": label, **bucket} for label, result in results.items() for bucket in result["buckets"]]
+    return pd.DataFrame(rows, columns=["model", "order", "bucket", "sentences", "score"])
+
+
+def _text(pieces: list[str], char_level: bool) -> str:
+    """Pieces read as text: characters side by side; subwords joined at their word marks (▁)."""
+    joined = "".join(show_piece(p) if char_level else p for p in pieces)
+    return joined if char_level else show_piece(joined.replace("▁", " ").strip())
+
+
+def pattern_frame(matches: list[Any], char_level: bool) -> pd.DataFrame:
+    """One row per match: the text before, inside and after the matched run."""
+    rows = [{"before": _text(m.pieces[:m.start], char_level), "match": _text(m.pieces[m.start:m.end + 1], char_level),
+             "after": _text(m.pieces[m.end + 1:], char_level), "length": m.end - m.start + 1,
+             "sentence": m.source} for m in matches]
+    return pd.DataFrame(rows, columns=["before", "match", "after", "length", "sentence"])

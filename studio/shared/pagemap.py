@@ -1,0 +1,30 @@
+"""The list of pages (for the home page's map, the app's navigation and links between pages), read
+from pages/*.py without importing them."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    path: str  # as st.page_link wants it: "pages/1_Translate.py"
+    title: str
+    summary: str  # the first line of the page's docstring
+
+
+def page_summaries(folder: Path = PAGES) -> list[PageSummary]:
+    """Pages in menu order; each says what it shows in its docstring's first line."""
+    return [_summary(path) for path in sorted(folder.glob("*.py"))]
+
+
+def _summary(path: Path) -> PageSummary:
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        doc = ""
+    title = path.stem.split("_", 1)[-1].replace("_", " ")  # Streamlit's own label: "2_Step_by_step" -> "Step by step"
+    return PageSummary(f"pages/{path.name}", title, doc.strip().splitlines()[0] if doc.strip() else "")

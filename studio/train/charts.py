@@ -1,0 +1,124 @@
+"""The Train page's charts: pure functions from the trainer's events (or a table of several runs'
+curves) to Altair charts.
+
+Train and validation curves share one chart per quantity, coloured by split with a legend, so
+overfitting shows as the two lines parting. Several runs overlaid get one colour each.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from studio.shared.charts.attention import AttentionGrid, grid_frame, grid_heatmap
+from studio.shared.charts.lengths import LengthColumns
+
+SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=["#1f77b4", "#e4572e"])
+SCORE_TITLES = {"bleu": "validation BLEU", "exact_match": "validation exact match"}
+METRIC_LABELS = {"bleu": "Validation BLEU", "exact_match": "Validation exact match"}
+# Legends under the chart, never cut: run names can be long.
+RUN_LEGEND = alt.Legend(orient="bottom", columns=2, labelLimit=0, title="run")
+CURVE_TITLES = {"loss": "loss (nats per piece)", "score": "validation score", "step": "training step",
+                "seconds": "seconds of training"}
+# Exact match by input length, as the service's length_table names its columns.
+LENGTH_COLUMNS = LengthColumns(series="run", bucket="lengths", order="low", score="exact_match")
+
+
+def curves_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
+    """Long format: one row per (step, split) with loss and perplexity."""
+    rows = [{"step": e["step"], "split": "train", "loss": e["loss"], "perplexity": e["ppl"]}
+            for e in events if e["type"] == "train"]
+    rows += [{"step": e["step"], "split": "valid", "loss": e["valid_loss"], "perplexity": e["valid_ppl"]}
+             for e in events if e["type"] == "valid"]
+    return pd.DataFrame(rows, columns=["step", "split", "loss", "perplexity"])
+
+
+def _curve(frame: pd.DataFrame, field: str, title: str, scale: alt.Scale) -> alt.Chart:
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
+        x=alt.X("step:Q", title="training step"),
+        y=alt.Y(f"{field}:Q", title=title, scale=scale),
+        color=alt.Color("split:N", title="data", scale=SPLIT_COLORS),
+        tooltip=["split:N", "step:Q", alt.Tooltip(f"{field}:Q", format=".3f")],
+    ).properties(height=240)
+
+
+def loss_chart(events: list[dict[str, Any]]) -> alt.Chart:
+    """Cross-entropy per target piece (nats); the training curve includes label smoothing."""
+    return _curve(curves_frame(events), "loss", "loss (nats per piece)", alt.Scale(zero=False))
+
+
+def perplexity_chart(events: list[dict[str, Any]]) -> alt.Chart:
+    """exp(loss) on a log scale: early perplexities are in the hundreds, late ones near 1."""
+    return _curve(curves_frame(events), "perplexity", "perplexity (log scale)", alt.Scale(type="log"))
+
+
+def score_metric(events: list[dict[str, Any]]) -> str:
+    """"bleu" or "exact_match": what the validations say they measure (older runs: the key they carry)."""
+    for event in events:
+        if event["type"] == "valid":
+            return event["metric"] if event.get("metric") in SCORE_TITLES else \
+                next((m for m in SCORE_TITLES if m in event), "exact_match")
+    return "exact_match"
+
+
+def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
+    metric = score_metric(events)
+    frame = pd.DataFrame([{"step": e["step"], "score": e[metric], "best": bool(e.get("improved"))}
+                          for e in events if e["type"] == "valid" and metric in e],
+                         columns=["step", "score", "best"])
+    score_format = ".1f" if metric == "bleu" else ".0%"
+    # A domain on the metric's own scale: one validation alone would otherwise span a zero-width domain
+    # whose ticks read "100.000000". Exact match is a fraction (0-1); BLEU (0-100) stops above the best score.
+    top = float(frame["score"].max()) if len(frame) else 0.0
+    domain = [0, 1] if metric == "exact_match" else [0, min(100, 10 * math.ceil(top / 10 + 1e-9) or 10)]
+    return alt.Chart(frame).mark_line(color="#e4572e", point=alt.OverlayMarkDef(color="#e4572e")).encode(
+        x=alt.X("step:Q", title="training step", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format, tickCount=5),
+                scale=alt.Scale(domain=domain)),
+        tooltip=["step:Q", alt.Tooltip("score:Q", format=score_format), alt.Tooltip("best:N", title="new best")],
+    ).properties(height=240)
+
+
+def probe_grid(probe: dict[str, Any]) -> AttentionGrid:
+    return AttentionGrid(probe.get("src_pieces", []), probe.get("out_pieces", []), probe.get("attention", []))
+
+
+def probe_frame(probe: dict[str, Any]) -> pd.DataFrame:
+    """One row per (output piece, source piece) of a probe sentence's attention."""
+    return grid_frame(probe_grid(probe))
+
+
+def probe_heatmap(probe: dict[str, Any]) -> alt.Chart | None:
+    """Where each output piece of the probe looked in the source; None for a model without attention."""
+    grid = probe_grid(probe)
+    return grid_heatmap(grid, max_width=420) if grid.weights and grid.sources else None
+
+
+def overlay_chart(frame: pd.DataFrame, x: str, y: str) -> alt.Chart:
+    """Several runs' curves on one chart: `x` "step" or "seconds", `y` "loss" or "score"; colour = run
+    (legend below), and for the loss a dashed line for validation next to the solid training one."""
+    data = frame.dropna(subset=[x, y])
+    if y == "score":
+        data = data[data["split"] == "valid"]
+    encoding = {
+        "x": alt.X(f"{x}:Q", title=CURVE_TITLES[x]),
+        "y": alt.Y(f"{y}:Q", title=score_title(data) if y == "score" else CURVE_TITLES[y], scale=alt.Scale(zero=False)),
+        "color": alt.Color("run:N", legend=RUN_LEGEND),
+        "tooltip": ["run:N", "split:N", f"{x}:Q", alt.Tooltip(f"{y}:Q", format=".3f")],
+    }
+    if y == "loss":
+        encoding["strokeDash"] = alt.StrokeDash("split:N", title="data", legend=alt.Legend(orient="bottom"),
+                                                scale=alt.Scale(domain=["train", "valid"], range=[[1, 0], [5, 3]]))
+        encoding["detail"] = "split:N"
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=14)).encode(**encoding).properties(height=260)
+
+
+def score_title(frame: pd.DataFrame) -> str:
+    metrics = set(frame["metric"].dropna())
+    if metrics == {"bleu"}:
+        return "validation BLEU (0-100)"
+    if metrics == {"exact_match"}:
+        return "validation exact match (0-1)"
+    return "validation score (BLEU 0-100 or exact match 0-1)"
