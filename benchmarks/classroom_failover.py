@@ -214,7 +214,7 @@ def measure(script: Path, browser, translator, trials: int, sessions: int) -> di
     env = {**thread_env(1), RUNS_ENV: str(Path(os.environ.get("TMPDIR", "/tmp")) / "failover-runs")}
     results = []
     clients = Clients()
-    room_cm = None
+    room_cm = room = None
     try:
         for number in range(trials):
             if room_cm is not None and not (restarts(room) and wait_restarted(room)):

@@ -1,4 +1,4 @@
-"""A guided lesson: the classic encoder-decoder story step by step, each with a live view of the model.
+"""A guided lesson in eight steps: one sentence of yours through the classic encoder-decoder, live at every step.
 
 The page is drawn by studio/lesson/.
 """

@@ -110,7 +110,7 @@ def test_beam_tree_and_equations_on_the_step_page():
     assert not app.latex  # a closed expander's content is not built
     app.session_state["step_equations"] = True  # what opening the expander does
     app.run()
-    assert any(r"r_t &= \sigma" in latex.value for latex in app.latex)  # the dates model is a GRU
+    assert any(r"r_{t} &= \sigma(W_{er}" in latex.value for latex in app.latex)  # a GRU, in the design's names
     assert any(code.value.startswith("y_{t-1} = '<s>'") for code in app.code)
 
 

@@ -241,14 +241,13 @@ def train(page, console: Console, url: str, runs_dir: Path) -> None:
 
 
 def lesson(page, console: Console, model: str) -> None:
+    """The Lesson's eight steps (tests/test_browser_lesson.py checks what each one says and draws)."""
     go(page, "Lesson")
-    for number in range(1, 7):
-        page.get_by_text(f"Step {number} of 6").first.wait_for()
-        check(page, console, f"{model} lesson step {number}")
-        if number == 5:
-            shoot(page, model, "lesson")  # the attention step
-        if number < 6:
-            page.get_by_role("button", name="Next ▶").click()
+    for number in range(1, 9):
+        page.get_by_text(f"Step {number} of 8").first.wait_for()
+        check(page, console, f"{model} lesson step {number}")  # its pictures: tests/test_browser_lesson.py
+        if number < 8:
+            page.get_by_role("button", name="Next ▶").first.click()
 
 
 def heatmap_picture(page, console: Console, url: str) -> None:

@@ -126,15 +126,21 @@ def test_beam_tree_links_every_node_to_its_parent(beam):
     assert first["rank"].tolist() == list(range(len(first)))
     assert first.sort_values("rank")["score"].is_monotonic_decreasing
     spec = beam_charts.beam_tree_chart(beam.beam, current_step=2).to_dict()
-    colours = [layer["encoding"]["color"] for layer in spec["layer"] if "color" in layer.get("encoding", {})]
-    assert all(c["field"] == "status" for c in colours) and len(colours) == 2
+    colours = [layer["encoding"]["color"] for layer in spec["layer"] if "field" in layer.get("encoding", {}).get(
+        "color", {}) and layer["encoding"]["color"].get("scale") is not None]
+    assert all(c["field"] == "status" for c in colours) and len(colours) == 2  # the edges and the dots
 
 
 def test_strategies_chart_has_a_row_per_strategy(greedy, beam):
     frame = translate_charts.strategies_frame({"greedy": greedy, "beam": beam})
     assert frame.groupby("strategy").size().to_dict() == {"greedy": len(greedy.steps), "beam": len(beam.steps)}
-    encoding = layer_encodings(translate_charts.strategies_chart({"greedy": greedy, "beam": beam}))[0]
-    assert encoding["color"]["field"] == "logprob" and encoding["y"]["field"] == "strategy"
+    chart = translate_charts.strategies_chart({"greedy": greedy, "beam": beam})
+    encoding = layer_encodings(chart)[0]
+    assert encoding["color"]["field"] == "logprob" and encoding["y"]["field"] == "row"
+    # One block of rows per strategy, named on its first row, the blocks in the order given.
+    first_rows = chart.data.groupby("strategy")["row"].min()
+    assert [first_rows[name][4:] for name in ("greedy", "beam")] == ["greedy", "beam"]
+    assert first_rows["greedy"] < first_rows["beam"]
 
 
 def test_exposure_frame_puts_the_reference_next_to_the_models_choice(translator):

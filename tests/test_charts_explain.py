@@ -55,7 +55,7 @@ def test_overlaid_runs_have_a_legend_entry_each_never_cut():
     assert loss["encoding"]["strokeDash"]["field"] == "split" and loss["encoding"]["x"]["field"] == "seconds"
     score = train_charts.overlay_chart(curves(), "step", "score")
     assert set(score.data["split"]) == {"valid"} and len(score.data) == 2
-    assert score.to_dict()["encoding"]["y"]["title"] == "validation exact match (0-1)"
+    assert score.to_dict()["encoding"]["y"]["title"] == "validation exact match"
 
 
 def test_length_chart_orders_buckets_by_length_not_by_text():

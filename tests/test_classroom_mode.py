@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from apptest_helpers import open_page
+from conftest import stopped_run, tiny_recipe
 from streamlit.testing.v1 import AppTest
 
 from seq2seq.jobs import runs
@@ -89,3 +90,38 @@ def test_without_a_passphrase_nothing_asks_for_one(monkeypatch):
     app = open_page(TRAIN, model=None, timeout=120)
     app.radio(key="dates:data_kind").set_value("Upload a TSV file").run()
     assert app.get("file_uploader") and not [e for e in app.expander if "Classroom mode" in e.label]
+
+
+@pytest.mark.slow
+def test_a_refused_action_stays_on_the_page_until_dismissed(classroom):
+    """The run panel redraws itself every two seconds; a refusal shown once was gone before it could be read."""
+    run_id = runs.launch(tiny_recipe(max_steps=10), "tiny", max_concurrent=1)
+    stopped_run(run_id)
+    app = open_page(TRAIN, model=None, timeout=120, run=run_id)
+    app.button(key=f"delete:{run_id}").click().run()
+    refusal = "Deleting a run needs the teacher passphrase"
+    assert refusal in errors(app)
+    app.run()  # what the panel's next refresh does
+    assert refusal in errors(app) and run_id in run_ids()
+    app.button(key=f"dismiss:{run_id}").click().run()
+    assert refusal not in errors(app)
+
+
+def test_the_models_refusal_points_to_the_unlock_box_where_it_is(classroom):
+    app = models_files_tab()
+    app.button(key="models_delete").click().run()
+    assert escape_markdown("just above, in this tab") in errors(app) and "top of this page" not in errors(app)
+
+
+def test_a_lockout_provoked_by_wrong_guesses_never_locks_an_unlocked_tab(classroom, monkeypatch):
+    monkeypatch.setattr(passphrase, "WRONG_GUESS_DELAY_S", 0.0)
+    passphrase.classroom_gate.cache_clear()
+    teacher = models_files_tab()
+    teacher.text_input(key="teacher_attempt").input(PASSPHRASE)
+    next(b for b in teacher.button if b.label == "Unlock teacher actions").click().run()
+    gate = passphrase.classroom_gate()
+    for _ in range(passphrase.LOCKOUT_GUESSES):  # a student guessing
+        gate.accepts("wrong guess")
+    assert gate.locked_until() is not None and not gate.accepts(PASSPHRASE)
+    teacher.button(key="models_delete").click().run()
+    assert not teacher.error and not (classroom / "lesson-one").exists()

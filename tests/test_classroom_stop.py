@@ -10,10 +10,10 @@ import os
 import re
 import shutil
 import signal
-import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from benchmarks import app_server, load
 from seq2seq.catalog import RUNS_ENV
@@ -51,16 +51,6 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def started(directory: Path) -> bool:
     """The trainer's first event: it is in its loop, where SIGTERM means "save and stop"."""
     try:
@@ -80,13 +70,13 @@ def test_stopping_the_classroom_stops_its_runs_even_when_their_replica_was_kille
         assert secret.read_text(encoding="utf-8") == PASSPHRASE + "\n"
 
         replica = asyncio.run(asyncio.wait_for(launch_as_teacher(room.url), 300))
-        (run,) = wait_for(runs.list_runs, 60, "the launched run")
-        wait_for(lambda: started(runs_dir / run.run_id), START_DEADLINE_S, "the run's first step")
+        (run,) = wait_until(runs.list_runs, 60, "the launched run")
+        wait_until(lambda: started(runs_dir / run.run_id), START_DEADLINE_S, "the run's first step")
         pid = runs.status(run.run_id).pid
         assert pid and alive(pid)
         # The replica that launched it dies: the run is reparented, out of every process tree of the classroom.
         os.kill(room.current_replicas()[replica], signal.SIGKILL)
-        wait_for(lambda: any("restarting it in" in line for line in room.output), 60, "the script to see it")
+        wait_until(lambda: any("restarting it in" in line for line in room.output), 60, "the script to see it")
         assert alive(pid)
     # Leaving the block sent SIGTERM to the script and waited for it to end.
     assert room.process.returncode is not None

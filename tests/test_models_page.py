@@ -11,7 +11,7 @@ import pytest
 from apptest_helpers import no_exception, open_page
 from streamlit.testing.v1 import AppTest
 
-from seq2seq.catalog import list_models
+from seq2seq.catalog import DEFAULT_MODEL, list_models
 from seq2seq.checkpoint import TRAINER_STATE, load_checkpoint
 from seq2seq.config import train_config_from_dict
 from seq2seq.service.models import checkpoint_zip, parameter_count
@@ -96,3 +96,14 @@ def test_shipped_models_are_read_only_and_user_runs_can_be_deleted(user_run):
     assert not app.exception and not app.error
     assert not user_run.exists() and "runs/tiny" not in [m.name for m in list_models()]
     assert DATES.is_dir()
+
+
+def test_model_b_defaults_to_a_model_of_a_s_direction_so_no_warning_greets_a_visitor():
+    app = open_page(PAGE, model=DEFAULT_MODEL, timeout=120)
+    a, b = app.selectbox(key="models_cmp_a").value, app.selectbox(key="models_cmp_b").value
+    assert a == DEFAULT_MODEL and b != a
+    assert b.startswith("tatoeba-en-fr") or b == "plain-rnn-en-fr"  # same data first
+    assert not [w for w in app.warning if "scored on sentences from A's data" in w.value]
+    app.selectbox(key="models_cmp_a").set_value("dates").run()
+    app.selectbox(key="models_cmp_b").set_value("multi30k-en-fr").run()  # a chosen mismatch is still said
+    assert [w for w in app.warning if "scored on sentences from A's data" in w.value]

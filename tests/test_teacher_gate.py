@@ -178,3 +178,22 @@ def test_a_passphrase_file_that_cannot_be_read_closes_the_gate(monkeypatch, tmp_
         assert f"cannot read {secret}" in caplog.text
     finally:
         passphrase.classroom_gate.cache_clear()
+
+
+def test_a_tab_unlocks_once_and_then_shows_its_ticket_not_the_passphrase():
+    gate = TeacherGate("chalkboard", wrong_guess_delay_s=0.0, lockout_guesses=2)
+    ticket = gate.unlock("chalkboard")
+    assert ticket != "chalkboard" and len(ticket) >= 32
+    gate.require_ticket(ticket, "Deleting a run")  # does not raise
+    with pytest.raises(UserError, match="no passphrase was entered"):
+        gate.require_ticket(None, "Deleting a run")
+    with pytest.raises(UserError, match="unlock it again"):
+        gate.require_ticket("chalkboard", "Deleting a run")  # the passphrase itself is not a ticket
+    for _ in range(2):
+        gate.accepts("guess")  # a lockout: new unlocks refused, the open tab unaffected
+    with pytest.raises(UserError, match="too many wrong passphrases"):
+        gate.unlock("chalkboard")
+    gate.require_ticket(ticket, "Deleting a run")
+    gate.revoke(ticket)
+    with pytest.raises(UserError):
+        gate.require_ticket(ticket, "Deleting a run")

@@ -150,3 +150,20 @@ def test_training_charts_put_train_and_valid_on_one_chart_and_skip_attention_fre
     heat = train_charts.probe_frame(probe)
     assert len(heat) == 9 and heat.loc[1, "weight"] == 0.8 and heat.loc[1, "source piece"] == "b"
     assert train_charts.probe_heatmap({**probe, "attention": []}) is None
+
+
+def test_every_number_the_form_takes_lies_within_what_the_trainer_accepts():
+    """One table of legal values (seq2seq.config) for the CLI, config files and this form."""
+    from seq2seq.config import MODEL_RANGES, TOKENIZER_RANGES, TRAIN_RANGES
+
+    legal = {"Vocabulary per side": TOKENIZER_RANGES["vocab_size"], "Encoder layers": MODEL_RANGES["enc_layers"],
+             "Decoder layers": MODEL_RANGES["dec_layers"], "Batch size (target tokens)": TRAIN_RANGES["batch_tokens"],
+             "Epochs": TRAIN_RANGES["epochs"], "Max steps (0 = none)": TRAIN_RANGES["max_steps"],
+             "Validate every (steps)": TRAIN_RANGES["valid_every"], "Seed": TRAIN_RANGES["seed"],
+             "CPU threads": TRAIN_RANGES["threads"]}
+    app = open_page(PAGE, model=None, timeout=120)
+    app.selectbox(key="train_preset").set_value("Tatoeba small (about 10 minutes)").run()
+    seen = {n.label: n for n in app.number_input if n.label in legal}
+    assert set(seen) == set(legal), set(legal) - set(seen)
+    for label, field in seen.items():
+        assert legal[label].low <= field.min <= field.max <= legal[label].high, label

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from captum.attr import IntegratedGradients, Saliency
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
@@ -69,6 +68,9 @@ def _inputs(model: Seq2Seq, source: list[int], output_ids: list[int], step: int)
 def attribute(model: Seq2Seq, source: list[int], output_ids: list[int], step: int,
               ig_steps: int = IG_STEPS) -> Attribution:
     """All three methods for output step `step` of `output_ids` (EOS is step len(output_ids))."""
+    # Imported here: Captum (and the matplotlib it pulls in) would add a second to every start of the app.
+    from captum.attr import IntegratedGradients, Saliency
+
     src, lengths, tgt_in, target = _inputs(model, source, output_ids, step)
     args = (src, lengths, tgt_in, step)
     with torch.inference_mode(False), torch.enable_grad(), private_copy(model) as twin:

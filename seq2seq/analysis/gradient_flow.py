@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from captum.attr import Saliency
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
@@ -61,6 +60,8 @@ def gradient_flow(model: Seq2Seq, source: list[int], target: list[int]) -> Gradi
     """Gradient norms of every output step's loss (target + EOS) with respect to every source piece.
 
     One backward pass: the sentence is repeated once per output step, each copy scoring its own step."""
+    from captum.attr import Saliency  # here, not at the top: Captum would add a second to every app start
+
     gold_ids = list(target) + [EOS_ID]
     out_len = len(gold_ids)
     src, lengths = pad_batch([source] * out_len, model.device)

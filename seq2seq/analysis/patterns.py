@@ -69,3 +69,52 @@ def find_matches(states: np.ndarray, sentence: np.ndarray, position: np.ndarray,
                   for a, b in _runs(on[rows]) if b - a + 1 >= min_length]
     found.sort(key=lambda m: (-m.length, m.sentence, m.start))
     return found[:limit]
+
+
+# The thresholds the Neurons view offers (0.00, 0.05, ..., 0.95).
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
+
+
+@dataclass(frozen=True)
+class ThresholdCount:
+    threshold: float
+    units: int  # units on over the whole span at this threshold
+    matches: int  # runs found (up to MAX_MATCHES)
+
+
+def threshold_scan(activations: np.ndarray, start: int, end: int, states: np.ndarray, sentence: np.ndarray,
+                   position: np.ndarray, thresholds: tuple[float, ...] = THRESHOLDS) -> list[ThresholdCount]:
+    """What a search of this span finds at each threshold. A higher threshold keeps fewer units, and
+    fewer units are more easily on together elsewhere; so matches may appear only when it is raised."""
+    found = []
+    for threshold in thresholds:
+        units = units_on(activations, start, end, threshold)
+        matches = find_matches(states, sentence, position, units, threshold, end - start + 1) if units else []
+        found.append(ThresholdCount(threshold, len(units), len(matches)))
+    return found
+
+
+def suggested_threshold(scan: list[ThresholdCount]) -> float | None:
+    """The lowest threshold that finds a match: the most units (the most specific pattern) that still
+    occur together elsewhere; None when no threshold does."""
+    return next((c.threshold for c in scan if c.matches), None)
+
+
+def threshold_hint(scan: list[ThresholdCount], threshold: float) -> str:
+    """Which way to move the threshold to find matches, from what the scan found at each threshold."""
+    here = min(scan, key=lambda c: abs(c.threshold - threshold))
+    if here.matches:
+        return ""
+    higher = [c for c in scan if c.threshold > here.threshold and c.matches]
+    lower = [c for c in scan if c.threshold < here.threshold and c.matches]
+    ways = []
+    if higher:
+        c = higher[0]
+        ways.append(f"raise the threshold to {c.threshold:.2f} ({c.units} unit(s) instead of {here.units}: fewer "
+                    f"units are more easily on together, and {c.matches} run(s) are found)")
+    if lower:
+        c = lower[-1]
+        ways.append(f"lower it to {c.threshold:.2f} ({c.units} unit(s) on over the span, {c.matches} run(s) found)")
+    if not ways:
+        return ("No threshold finds these units on together elsewhere for this long: select a shorter span.")
+    return "Nothing found at this threshold; " + " or ".join(ways) + "."

@@ -75,3 +75,17 @@ def output(attention: bool) -> str:
 
 def logits(attention: bool) -> str:
     return LOGITS.replace("{out}", r"\tilde h_t" if attention else "s_t")
+
+
+# Training and its gradients (the lesson's steps 6 and 7): cross-entropy of the reference pieces y*_t under
+# teacher forcing, Adam's update of every weight θ, and the chain of Jacobians a plain RNN's gradient
+# multiplies on its way back from step t to piece j.
+LOSS = r"L = -\frac{1}{T} \sum_{t=1}^{T} \log p(y^*_t \mid y^*_{<t}, x)"
+ADAM = (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad v \leftarrow \beta_2 v + (1-\beta_2)\, g^2,\quad "
+        r"\theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}")
+GRADIENT = (r"\frac{\partial L_t}{\partial h_j} = \frac{\partial L_t}{\partial h_t} \prod_{k=j+1}^{t} "
+            r"\frac{\partial h_k}{\partial h_{k-1}},\qquad \frac{\partial h_k}{\partial h_{k-1}} = "
+            r"\mathrm{diag}(1 - h_k^2)\, W_{hh}")
+RELU = r"\mathrm{ReLU}(a) = \max(0, a)"
+# Greedy decoding (the lesson's step 5): the most likely piece at every step, until the end symbol.
+GREEDY = r"y_t = \arg\max_w\, p(y_t = w \mid y_{<t}, x),\qquad \text{stop when } y_t = \texttt{</s>}"

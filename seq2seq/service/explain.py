@@ -10,15 +10,20 @@ import numpy as np
 
 from seq2seq import catalog
 from seq2seq.analysis import attribution, faithfulness, gradient_flow, patterns
+from seq2seq.analysis.patterns import THRESHOLDS as PATTERN_THRESHOLDS
+from seq2seq.analysis.patterns import ThresholdCount, suggested_threshold, threshold_hint
+from seq2seq.analysis.readings import CellReading, gradient_sentence, gradient_summary, read_cells
 from seq2seq.catalog import ModelInfo
 from seq2seq.data.toy import REFERENCES
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
 from seq2seq.service.analyses import Reference
 
-__all__ = ["ATTRIBUTION_LABELS", "ATTRIBUTION_METHODS", "GRADIENT_MODELS", "PATTERN_THRESHOLD", "GradientCurve",
-           "PatternMatch", "PatternResult", "PieceAttribution", "Removal", "explain_piece", "gradient_curve",
-           "gradient_models", "gradient_reference", "pattern_search"]
+__all__ = ["ATTRIBUTION_LABELS", "ATTRIBUTION_METHODS", "GRADIENT_MODELS", "PATTERN_THRESHOLD", "PATTERN_THRESHOLDS",
+           "CellReading", "GradientCurve", "PatternMatch", "PatternResult", "PieceAttribution", "Removal",
+           "ThresholdCount", "explain_piece", "gradient_curve", "gradient_models", "gradient_reference",
+           "gradient_sentence", "gradient_summary", "pattern_search", "pattern_thresholds", "read_cells",
+           "suggested_threshold", "threshold_hint"]
 
 ATTRIBUTION_METHODS = attribution.METHODS
 ATTRIBUTION_LABELS = {**attribution.LABELS, faithfulness.ATTENTION: "attention"}
@@ -126,3 +131,14 @@ def pattern_search(reference: Reference, family: str, activations: np.ndarray, s
     pieces = sample.tgt_pieces if family == "decoder" else sample.src_pieces
     matches = [PatternMatch(pieces[m.sentence], m.start, m.end, sample.pairs[m.sentence].source) for m in found]
     return PatternResult(units, matches, len(sample.pairs))
+
+
+def pattern_thresholds(reference: Reference, family: str, activations: np.ndarray, start: int,
+                       end: int) -> list[ThresholdCount]:
+    """What pattern_search of this span finds at each threshold the view offers (units on, runs found):
+    the view's default threshold and its hint which way to move it come from this."""
+    sample = reference.sample
+    if family not in sample.families:
+        raise UserError(f"the reference sample has no {family} states")
+    states = sample.families[family]
+    return patterns.threshold_scan(activations, start, end, states.states, states.sentence, states.position)

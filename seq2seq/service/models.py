@@ -16,13 +16,16 @@ from safetensors import SafetensorError, safe_open
 
 from seq2seq import catalog
 from seq2seq.analysis.bottleneck import architecture, attention_of, compared_models
+from seq2seq.analysis.comparison import Comparison, Fact
+from seq2seq.analysis.comparison import compare as compare_checkpoints
 from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint
 from seq2seq.config import ModelConfig, TrainConfig
 from seq2seq.decoding.translator import Translator
 
-__all__ = ["DEFAULT_MODEL", "ModelInfo", "ModelSummary", "architecture", "attention_of", "bottleneck_models",
-           "checkpoint_zip", "find_model", "list_models", "load_translator", "models_table", "one_thread", "summary"]
+__all__ = ["DEFAULT_MODEL", "Comparison", "Fact", "ModelInfo", "ModelSummary", "architecture", "attention_of",
+           "bottleneck_models", "checkpoint_zip", "compare_checkpoints", "compare_models", "find_model", "list_models",
+           "load_translator", "models_table", "one_thread", "summary"]
 
 # Run bookkeeping and the optimizer state are not part of the model a user downloads.
 NOT_ZIPPED = {TRAINER_STATE, "status.json", "log.txt", "events.jsonl", "data.tsv", ".lock"}
@@ -60,6 +63,13 @@ def bottleneck_models(info: ModelInfo) -> list[ModelInfo]:
     """The listed models on the same data with and without attention, attention first ([] if none)."""
     # catalog.list_models is looked up at each call, not bound at import, so a test may point it elsewhere.
     return compared_models(info, catalog.list_models())
+
+
+def compare_models(models: list[ModelInfo], about: tuple[str, ...] = ()) -> Comparison:
+    """What differs between models set side by side (data, pieces, sizes, parameters, recipe, epochs, steps,
+    training time and hardware, summed over each one's training stages), read from their files; `about`
+    names the facts the comparison is about (e.g. ("attention",)), every other difference is named."""
+    return compare_checkpoints({m.name: m.path for m in models}, about)
 
 
 def models_table(models: list[ModelInfo]) -> pd.DataFrame:

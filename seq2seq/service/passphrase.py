@@ -13,6 +13,10 @@ a digest.
 Wrong guesses are slowed (one per second per process, queued) and counted: after LOCKOUT_GUESSES
 wrong ones within LOCKOUT_WINDOW_S, every passphrase, even the right one, is refused for
 LOCKOUT_S. Each wrong guess and each lockout is logged (time and count, never the text guessed).
+
+A tab that unlocks gets a ticket (a random token this process remembers) and shows it at each teacher
+action instead of the passphrase: the passphrase is not kept in any session, and a lockout that a
+student provokes with wrong guesses refuses new unlocks only, never the teacher's tab already open.
 """
 from __future__ import annotations
 
@@ -76,6 +80,7 @@ class TeacherGate:
         self._state = threading.Lock()  # guards the two below; never held while sleeping
         self._wrong: collections.deque[float] = collections.deque()  # times of recent wrong guesses
         self._locked_until = 0.0
+        self._tickets: set[str] = set()  # of the tabs unlocked in this process
 
     @property
     def classroom(self) -> bool:
@@ -97,6 +102,29 @@ class TeacherGate:
         why = self._refusal(attempt)
         if why is not None:
             raise UserError(f"{action} needs the teacher passphrase ({why}); nothing was changed.")
+
+    def unlock(self, attempt: str | None) -> str:
+        """A ticket for a tab that gave the passphrase (see `require_ticket`); UserError otherwise."""
+        self.require(attempt, "Unlocking teacher actions")
+        ticket = secrets.token_urlsafe(32)
+        with self._state:
+            self._tickets.add(ticket)
+        return ticket
+
+    def require_ticket(self, ticket: str | None, action: str) -> None:
+        """Raise a UserError naming the action unless the tab holds a ticket of this process (or the
+        classroom is open). A ticket is 32 random bytes: nothing to slow down or count."""
+        if self._expected is None:
+            return
+        with self._state:
+            known = ticket is not None and ticket in self._tickets
+        if not known:
+            why = "no passphrase was entered" if ticket is None else "this tab's unlock has expired: unlock it again"
+            raise UserError(f"{action} needs the teacher passphrase ({why}); nothing was changed.")
+
+    def revoke(self, ticket: str | None) -> None:
+        with self._state:
+            self._tickets.discard(ticket)
 
     def _refusal(self, attempt: str | None) -> str | None:
         """None when the attempt is accepted, else why it is not."""

@@ -12,7 +12,7 @@ from seq2seq.data.upload import MAX_UPLOAD_BYTES, validate_tsv
 from seq2seq.errors import UserError
 from seq2seq.jobs.events import Event, continued, latest, merge
 from seq2seq.training.presets import PRESETS, get_preset
-from seq2seq.training.recipe import check_recipe, train_command
+from seq2seq.training.recipe import ScheduleFit, check_recipe, schedule_fit, target_pieces, train_command
 from seq2seq.jobs.runs import (
     LIVE,
     RECIPE,
@@ -30,7 +30,7 @@ from seq2seq.jobs.runs import (
     stop,
 )
 
-__all__ = ["CORPORA", "LIVE", "MAX_THREADS", "MAX_UPLOAD_BYTES", "PRESETS", "TASKS", "Event", "RunStatus",
+__all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES", "PRESETS", "TASKS", "Event", "RunStatus",
            "available_corpora", "check_recipe", "continued", "delete", "get_preset", "latest", "launch", "list_runs",
            "make_run_id", "max_concurrent_runs", "merge", "read_events", "resume", "run_settings", "status", "stop",
            "train_command", "validate_tsv"]

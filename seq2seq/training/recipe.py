@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import shlex
+from dataclasses import dataclass
 from typing import Any
 
 from seq2seq.config import (
@@ -68,3 +70,50 @@ def train_command(recipe: dict[str, Any], preset: str, out: str) -> str:
     for setting in overrides(recipe, preset):
         words += ["--set", setting]
     return shlex.join(words)
+
+
+# A run worth watching: enough optimizer steps to learn something, validated several times on the way.
+FIT_MIN_STEPS = 300
+FIT_MIN_VALIDATIONS = 5
+FIT_MIN_BATCHES = 10  # per epoch: fewer, and an epoch is a handful of huge steps
+
+
+@dataclass(frozen=True)
+class ScheduleFit:
+    """How a recipe's schedule plays out on a given amount of data, and settings that fit it better."""
+    target_pieces: int  # estimated pieces on the target side of the whole training set
+    steps_per_epoch: int
+    total_steps: int
+    validations: int
+    suggestion: dict[str, int]  # batch_tokens, epochs, valid_every; empty when the recipe already fits
+
+    @property
+    def fits(self) -> bool:
+        return not self.suggestion
+
+
+def target_pieces(targets: list[str], tokenizer_kind: str) -> int:
+    """Pieces the trainer will see on the target side (EOS included): exact for characters, an estimate of
+    1.5 pieces a word for subwords (the tokenizer is only trained when the run starts)."""
+    per = (lambda t: len(t) + 1) if tokenizer_kind == "char" else (lambda t: round(1.5 * len(t.split())) + 1)
+    return sum(per(t) for t in targets)
+
+
+def schedule_fit(train: dict[str, Any], pieces: int) -> ScheduleFit:
+    """Steps and validations that `train` (batch_tokens, epochs, max_steps, valid_every) gives on `pieces`."""
+    config = train_config_from_dict(train)
+    steps = _total_steps(config.batch_tokens, config.epochs, config.max_steps, pieces)
+    per_epoch = max(1, math.ceil(pieces / config.batch_tokens))
+    validations = steps // config.valid_every
+    if steps >= FIT_MIN_STEPS and validations >= FIT_MIN_VALIDATIONS and per_epoch >= FIT_MIN_BATCHES:
+        return ScheduleFit(pieces, per_epoch, steps, validations, {})
+    batch = max(50, min(config.batch_tokens, pieces // FIT_MIN_BATCHES // 50 * 50))
+    epochs = max(config.epochs, math.ceil(FIT_MIN_STEPS / max(1, math.ceil(pieces / batch))))
+    total = _total_steps(batch, epochs, 0, pieces)
+    return ScheduleFit(pieces, per_epoch, steps, validations,
+                       {"batch_tokens": batch, "epochs": epochs, "valid_every": max(1, total // FIT_MIN_VALIDATIONS)})
+
+
+def _total_steps(batch_tokens: int, epochs: int, max_steps: int, pieces: int) -> int:
+    steps = max(1, math.ceil(pieces / batch_tokens)) * epochs
+    return min(steps, max_steps) if max_steps else steps

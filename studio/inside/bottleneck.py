@@ -8,6 +8,7 @@ from seq2seq import service
 from studio.inside import cache as inside_cache
 from studio.inside.charts import LENGTH_COLUMNS, length_frame
 from studio.shared import cache, glossary
+from studio.shared.differences import show_differences
 from studio.shared.messages import user_errors
 from studio.shared.selection import Selection, selection_of
 from studio.shared.text import escape_markdown
@@ -31,6 +32,8 @@ def bottleneck(selection: Selection, sentence: str) -> None:
         column.markdown(f"**{escape_markdown(label)}**")
         column.text(cache.trace(selection_of(model, selection.decode), sentence).trace.translation)
     length_scores(models, labels)
+    show_differences(service.compare_models(models, ("attention",)),
+                     "What differs between these models (from their config.json and metrics.json)")
     glossary.what("bottleneck")
 
 

@@ -51,6 +51,58 @@ def _square_domain(frames: list[pd.DataFrame]) -> tuple[list[float], list[float]
     return [cx - half, cx + half], [cy - half, cy + half]
 
 
+# A piece's label as drawn (11 px font): its box in pixels, for label_frame; markers it must not cover.
+LABEL_CHAR_PX, LABEL_PAD_PX, LABEL_HEIGHT_PX, LABEL_GAP_PX, MARKER_PX, START_PX = 6.5, 4.0, 14.0, 6.0, 5.0, 9.0
+
+
+def label_frame(points: pd.DataFrame, x_domain: list[float], y_domain: list[float], size: int = TRAJECTORY_SIZE,
+                markers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The labels worth drawing: one row per labelled point (its columns, plus lx, ly: where the label's
+    centre goes, in data units). A label goes above, below, right or left of its point, wherever it first
+    fits inside the plot without covering another label, another point or a `markers` row (the arrows);
+    a point with no such place keeps no label (hover shows every piece). Each path's first and last
+    pieces are placed first, then the rest in reading order, so a crowd of states near the origin gets a
+    few readable labels instead of a smudge."""
+    sx, sy = size / (x_domain[1] - x_domain[0]), size / (y_domain[1] - y_domain[0])
+
+    def pixel(x: float, y: float) -> tuple[float, float]:
+        return (x - x_domain[0]) * sx, (y_domain[1] - y) * sy
+
+    def square(px: float, py: float, half: float) -> tuple[float, float, float, float]:
+        return px - half, py - half, px + half, py + half
+
+    def hits(a, b) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    centres = [pixel(x, y) for x, y in zip(points["x"], points["y"])]
+    others = [] if markers is None else [square(*pixel(x, y), MARKER_PX) for x, y in zip(markers["x"], markers["y"])]
+    last = points.groupby("trajectory", sort=False)["order"].transform("max").to_numpy()
+    steps = points["order"].to_numpy()
+    rank = np.where(steps == 0, 0, np.where(steps == last, 1, 2))
+    kept: list[tuple[float, float, float, float]] = []
+    rows, spots = [], []
+    for i in sorted(range(len(points)), key=lambda i: (rank[i], steps[i], i)):
+        piece = str(points["piece"].iloc[i])
+        px, py = centres[i]
+        half_w, half_h = (len(piece) * LABEL_CHAR_PX + LABEL_PAD_PX) / 2, LABEL_HEIGHT_PX / 2
+        blockers = kept + others + [square(cx, cy, START_PX if rank[j] == 0 else MARKER_PX)
+                                    for j, (cx, cy) in enumerate(centres) if j != i]
+        for dx, dy in ((0, -(half_h + LABEL_GAP_PX)), (0, half_h + LABEL_GAP_PX),
+                       (half_w + LABEL_GAP_PX, 0), (-(half_w + LABEL_GAP_PX), 0)):
+            box = (px + dx - half_w, py + dy - half_h, px + dx + half_w, py + dy + half_h)
+            if box[0] < 0 or box[1] < 0 or box[2] > size or box[3] > size:
+                continue
+            if not any(hits(box, other) for other in blockers):
+                kept.append(box)
+                rows.append(i)
+                spots.append((x_domain[0] + (px + dx) / sx, y_domain[1] - (py + dy) / sy))
+                break
+    labelled = points.iloc[rows].drop(columns=["link"], errors="ignore")
+    labelled["lx"] = [x for x, _ in spots]
+    labelled["ly"] = [y for _, y in spots]
+    return labelled.sort_index()
+
+
 def arrow_frame(points: pd.DataFrame) -> pd.DataFrame:
     """Midpoints of consecutive states with the clockwise-from-up angle of the move (degrees)."""
     rows = []
@@ -68,8 +120,9 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     """Paths of states in a 2-D projection: colour = trajectory, arrows = direction, a square marks the
     first state, grey dots are training states."""
     x_domain, y_domain = _square_domain([points] + ([background] if background is not None else []))
-    x = alt.X("x:Q", title=axes[0], scale=alt.Scale(domain=x_domain, nice=False, zero=False))
-    y = alt.Y("y:Q", title=axes[1], scale=alt.Scale(domain=y_domain, nice=False, zero=False))
+    x_scale = alt.Scale(domain=x_domain, nice=False, zero=False)
+    y_scale = alt.Scale(domain=y_domain, nice=False, zero=False)
+    x, y = alt.X("x:Q", title=axes[0], scale=x_scale), alt.Y("y:Q", title=axes[1], scale=y_scale)
     color = alt.Color("trajectory:N", title="trajectory", scale=colors or alt.Scale(scheme="tableau10"),
                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=360))
     layers = []
@@ -90,7 +143,14 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     layers.append(alt.Chart(starts).mark_point(shape="square", size=260, strokeWidth=2)
                   .encode(x=x, y=y, color=color, tooltip=tooltip))
     layers.append(base.mark_circle(size=70, opacity=1).encode(tooltip=tooltip, href="link:N"))
-    layers.append(base.mark_text(dy=-10, fontSize=11).encode(text="piece:N", tooltip=tooltip))
+    labels = label_frame(points, x_domain, y_domain, markers=arrows)
+    if len(labels):
+        at = {"x": alt.X("lx:Q", title=axes[0], scale=x_scale), "y": alt.Y("ly:Q", title=axes[1], scale=y_scale)}
+        # A white halo under each label keeps it readable over lines and the grey cloud.
+        layers.append(alt.Chart(labels).mark_text(fontSize=11, stroke="white", strokeWidth=3, opacity=0.9)
+                      .encode(**at, text="piece:N", tooltip=tooltip))
+        layers.append(alt.Chart(labels).mark_text(fontSize=11).encode(**at, color=color, text="piece:N",
+                                                                       tooltip=tooltip))
     # "pad": the plot itself is exactly square; legend and axes are added around it, not squeezed in.
     return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
                                          autosize=alt.AutoSizeParams(type="pad"))

@@ -8,16 +8,17 @@ import streamlit as st
 from seq2seq import service
 from studio.shared import cache, render
 from studio.shared.charts.gradients import gradient_chart, gradient_frame
+from studio.shared.differences import show_differences
 from studio.shared.examples import GRADIENT_INPUT
 from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown
 
 EXPLANATION = ("Each point is the size of the gradient of one output step's loss with respect to one source "
                "letter's embedding, against the number of recurrent steps between reading that letter and "
-               "producing that output; without attention the gradient has no other way back. The plain RNN "
-               "multiplies it by a Jacobian at every step, so it shrinks geometrically and distant letters "
-               "get almost no learning signal (the vanishing gradient); the gates of the GRU and LSTM keep "
-               "a path along which it shrinks far less.")
+               "producing that output; without attention the gradient has no other way back. A plain RNN "
+               "multiplies it by a Jacobian at every step, so it can shrink geometrically with the distance "
+               "(the vanishing gradient); the gates of a GRU or an LSTM give it a path along which it can "
+               "shrink far less. What these three models show, from the numbers drawn:")
 
 
 def gradients(selection: Selection, sentence: str) -> None:
@@ -44,7 +45,8 @@ def gradients(selection: Selection, sentence: str) -> None:
     curves = {cell: curve.by_distance(None if step == "all" else step - 1) for cell, curve in found.items()}
     render.chart(gradient_chart(gradient_frame(curves)), stretch=True)
     st.caption(EXPLANATION)
-    far = max(min(c) for c in curves.values() if c) + 20
-    ratios = [f"{cell}: {curve[min(curve)] / curve[d]:.0e}×" for cell, curve in curves.items()
-              for d in [max(k for k in curve if k <= far)] if curve[d] > 0]
-    st.caption("Shrinkage from the nearest distance to 20 steps further: " + ", ".join(ratios) + ".")
+    readings = service.read_cells(curves)
+    st.markdown(escape_markdown(service.gradient_sentence(readings)))
+    st.caption(escape_markdown(service.gradient_summary(readings)))
+    show_differences(service.compare_models(list(models.values()), ("cell",)),
+                     "What differs between the three models (from their config.json and metrics.json)")

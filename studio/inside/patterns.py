@@ -11,7 +11,7 @@ from studio.inside import cache as inside_cache
 from studio.inside.charts import pattern_frame
 from studio.shared.messages import user_errors
 from studio.shared.selection import Selection
-from studio.shared.text import show_piece
+from studio.shared.text import escape_markdown, show_piece
 
 HIGHLIGHT = "background-color: #ffd166; font-weight: bold"
 
@@ -27,11 +27,21 @@ def pattern_section(selection: Selection, family: str, activations, pieces: list
     start, end = left.select_slider("Span of the sentence", options=list(range(len(pieces))),
                                     value=(max(0, last // 2 - 1), last // 2), format_func=labels.get,
                                     key=f"inside_pattern_span_{family}_{len(pieces)}")
-    threshold = right.slider("On above", 0.0, 0.95, service.PATTERN_THRESHOLD, 0.05, key="inside_pattern_threshold",
-                             help="A unit is on where its activation is above this (hidden states lie in -1..1).")
     info = selection.model
     with user_errors(st.warning) as failed:
         ref = inside_cache.training_reference(str(info.path), info.version)
+        scan = service.pattern_thresholds(ref, family, activations, start, end)
+    if failed:
+        return
+    # The default: the lowest threshold at which this span's units are found on together elsewhere (the
+    # most units, the most specific pattern); kept per sentence length once the slider is moved.
+    suggested = service.suggested_threshold(scan)
+    threshold = right.slider("On above", 0.0, 0.95, service.PATTERN_THRESHOLD if suggested is None else suggested,
+                             0.05, key=f"inside_pattern_threshold_{family}_{len(pieces)}",
+                             help="A unit is on where its activation is above this (hidden states lie in -1..1). "
+                                  "Higher keeps fewer units, and fewer units are more easily on together.")
+    hint = service.threshold_hint(scan, threshold)
+    with user_errors(st.warning, after=f" {escape_markdown(hint)}" if hint else "") as failed:
         result = service.pattern_search(ref, family, activations, start, end, threshold)
     if failed:
         return
@@ -39,8 +49,7 @@ def pattern_section(selection: Selection, family: str, activations, pieces: list
                f"{', '.join(str(u) for u in result.units)}. Runs of at least {end - start + 1} pieces where all "
                f"of them are on, among {result.searched:,} training sentences, longest first:")
     if not result.matches:
-        st.info("No training sentence has these units on together for that long; lower the threshold or "
-                "shorten the span.")
+        st.info(escape_markdown(hint or "No training sentence has these units on together for that long."))
         return
     char_level = (selection.summary.tgt_kind if family == "decoder" else selection.summary.src_kind) == "char"
     frame = pattern_frame(result.matches, char_level)

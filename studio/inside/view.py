@@ -69,8 +69,9 @@ def trajectories(selection: Selection, lines: list[str]) -> None:
     st.caption("Each sentence becomes a path: one point per piece, a square on the first, arrows in the order "
                "the RNN goes (the backward encoder reads from the end). Encoder and decoder states differ in "
                "size and role, so each family has its own PCA; forward and backward encoder states share one "
-               "space. Hover a point for its piece and what the state predicts; click a decoder point to open "
-               "that step on the step-by-step page.")
+               "space. Pieces are labelled only where a label fits without covering another; hover any point "
+               "for its piece and what the state predicts; click a decoder point to open that step on the "
+               "step-by-step page.")
     if len(lines) > MAX_TRAJECTORIES:
         st.info(f"Drawing the first {MAX_TRAJECTORIES} of {len(lines)} sentences.")
     components = pick_components()

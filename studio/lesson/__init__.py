@@ -1,2 +1,2 @@
-"""The Lesson page: the classic encoder-decoder story in six steps, each with a live view of the model."""
+"""The Lesson page: the classic encoder-decoder in eight steps, one typed sentence followed through all of them."""
 from studio.lesson.view import show  # noqa: F401

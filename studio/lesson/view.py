@@ -1,120 +1,89 @@
-"""The Lesson page: the classic encoder-decoder story in six steps, each one short paragraph and one
-live view of the selected model on the sentence in the shared box, with Back and Next. The step is
-in the URL (?lesson=3), so a teacher can project it or hand out a link to one step."""
-from __future__ import annotations
+"""The Lesson page: the classic encoder-decoder, as the design builds it, in eight steps (the tanh RNN
+cell, the bidirectional encoder, the fixed-length vector, the softmax output, greedy decoding to </s>,
+training with Adam and cross-entropy, the vanishing gradient, attention as the fix). One sentence the
+learner types is followed through all of them, and one word of it is highlighted wherever it shows up;
+each step has its text, its equation with live values and a live view of the shipped models.
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Callable
+Everything a step shows is in the URL (?lesson=3&sentence=...&word=2&t=4), so a teacher can project a
+step or hand out a link to it. Back, Next and the step selector move between steps.
+"""
+from __future__ import annotations
 
 import streamlit as st
 
-from seq2seq import service
-from studio.shared import cache, query, render
-from studio.shared.charts.attention import attention_heatmap
-from studio.shared.charts.beam import beam_tree_chart
-from studio.shared.charts.gradients import gradient_chart, gradient_frame
-from studio.shared.charts.pieces import candidates_chart, source_chips
-from studio.shared.charts.units import unit_frame, unit_heatmap
-from studio.shared.examples import GRADIENT_INPUT
+from studio.lesson import cache
+from studio.lesson.steps import STEPS, Context
+from studio.lesson.words import MAX_WORDS, default_focus, sentence_words
+from studio.shared import query
+from studio.shared.examples import EVERYDAY
 from studio.shared.page import start
-from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown
 
-
-@dataclass(frozen=True)
-class Lesson:
-    title: str
-    text: str
-    view: Callable[[Selection, str], None]
-
-
-def _encoder(selection: Selection, sentence: str) -> None:
-    trace = cache.trace(selection, sentence).trace
-    render.chart(source_chips(trace))
-    states = service.trace_states(trace)["encoder_forward"]
-    units = service.unit_order(states)[:16]
-    st.markdown("**The forward encoder's 16 busiest units**, one column per piece read")
-    render.chart(unit_heatmap(unit_frame(states, units, trace.src_pieces), "activation", (-1.0, 1.0)))
-
-
-def _vector(selection: Selection, sentence: str) -> None:
-    trace = cache.trace(selection, sentence).trace
-    states = service.trace_states(trace)["encoder_forward"]
-    units = service.unit_order(states)[:24]
-    last = states[-1:]
-    st.markdown(f"**The last forward state**: {states.shape[1]} numbers, whatever the sentence's length "
-                f"({len(trace.src_pieces)} pieces here)")
-    render.chart(unit_heatmap(unit_frame(last, units, trace.src_pieces[-1:]), "activation", (-1.0, 1.0)))
-
-
-def _greedy(selection: Selection, sentence: str) -> None:
-    trace = cache.trace(selection, sentence).trace
-    render.big_text(trace.translation)
-    step = trace.steps[0]
-    st.markdown("**The softmax at the first step**: the most likely pieces; greedy takes the top one")
-    render.chart(candidates_chart(step), stretch=True)
-
-
-def _long(selection: Selection, sentence: str) -> None:
-    models = service.gradient_models()
-    if not models:
-        st.info("The vanishing-gradient models (checkpoints/grad-*) are not here.")
-        return
-    curves = {cell: curve.by_distance() for cell, curve in cache.gradient_curves(models, GRADIENT_INPUT).items()}
-    st.markdown(f"**How much learning signal reaches a letter *d* steps back** (reversing “{GRADIENT_INPUT}”)")
-    render.chart(gradient_chart(gradient_frame(curves)), stretch=True)
-
-
-def _attention(selection: Selection, sentence: str) -> None:
-    trace = cache.trace(selection, sentence).trace
-    heatmap = attention_heatmap(trace)
-    if heatmap is None:
-        st.info("This model has no attention; pick one with attention in the sidebar (e.g. tatoeba-en-fr).")
-        return
-    render.chart(heatmap)
-
-
-def _beam(selection: Selection, sentence: str) -> None:
-    decode = dataclasses.replace(selection.decode, strategy="beam", beam_size=4, n_best=1)
-    timed = cache.trace(selection, sentence, decode)
-    greedy = cache.trace(selection, sentence).trace
-    st.markdown(f"Greedy: **{escape_markdown(greedy.translation)}** · beam 4: "
-                f"**{escape_markdown(timed.trace.translation)}**")
-    render.chart(beam_tree_chart(timed.trace.beam))
-
-
-LESSONS = (
-    Lesson("1. The encoder reads the sentence",
-           "The sentence is cut into pieces and each piece becomes a vector (its embedding). A recurrent network "
-           "reads them one by one, and after each piece it updates its hidden state: h_i = f(x_i, h_{i-1}). Below, "
-           "each column is the state after one more piece; each row one unit of it.", _encoder),
-    Lesson("2. The fixed-length vector",
-           "In the original encoder-decoder (Cho et al., Sutskever et al., 2014) the decoder starts from the last "
-           "state alone: one vector of the same size for a three-word sentence and for a thirty-word one. "
-           "Everything the translation needs must fit in these numbers.", _vector),
-    Lesson("3. Greedy decoding with the softmax",
-           "The decoder writes the translation piece by piece. At each step it turns its state into a score for "
-           "every piece of the vocabulary and the softmax makes them probabilities. Greedy decoding takes the most "
-           "likely piece, feeds it back in, and stops at </s>.", _greedy),
-    Lesson("4. Where it breaks: long sentences",
-           "Long sentences overflow the fixed vector, and training cannot fix it easily: the learning signal for an "
-           "early word must travel back through every step in between, and in a plain RNN it shrinks at each one "
-           "(the vanishing gradient). Gated cells (GRU, LSTM) shrink it far less, but the vector stays fixed.",
-           _long),
-    Lesson("5. Attention",
-           "Attention (Bahdanau et al., 2015) lets every decoding step look back at all the encoder states and take "
-           "a weighted average of them, the weights computed afresh at each step. Each row below is one output "
-           "piece; dark cells are the source pieces it looked at.", _attention),
-    Lesson("6. Beam search",
-           "Greedy decoding can commit to a piece that looks best now and regret it later. Beam search keeps the k "
-           "best partial translations at every step and extends each of them; the tree shows which survived "
-           "(kept), which ended (finished) and which were dropped.", _beam),
-)
+DEFAULT_SENTENCE = EVERYDAY["en"]
+STEP_PARSE = query.bounded(int, 1, len(STEPS))
 
 
 def move(delta: int) -> None:
-    query.put("lesson", min(len(LESSONS), max(1, st.session_state.get("lesson", 1) + delta)))
+    query.put("lesson", min(len(STEPS), max(1, query.peek("lesson", 1, STEP_PARSE) + delta)))
+
+
+def choose() -> None:
+    """The step selector's callback (it cannot be emptied: a click on the current step keeps it)."""
+    chosen = st.session_state.get("_w_lesson")
+    if chosen is not None:
+        query.put("lesson", chosen)
+
+
+def new_sentence() -> None:
+    """A new sentence starts again from its own followed word and from the first decoding step."""
+    query.keep("sentence")
+    query.put("word", None)
+    query.put("t", None)
+
+
+def sentence_box() -> str:
+    text = st.text_input("Your sentence (English), followed through every step",
+                         key=query.widget_key("sentence", DEFAULT_SENTENCE), on_change=new_sentence, max_chars=400,
+                         help="Press Enter: every step recomputes its view on the new sentence.") or ""
+    query.publish({"sentence": text if text != DEFAULT_SENTENCE else None})
+    return text
+
+
+def selector(number: int) -> None:
+    """The eight steps in a row: the whole story at a glance, any step one click away."""
+    st.session_state["_w_lesson"] = number
+    st.segmented_control("Step", list(range(1, len(STEPS) + 1)), key="_w_lesson", on_change=choose,
+                         format_func=lambda n: STEPS[n - 1].short, label_visibility="collapsed", width="stretch")
+
+
+def buttons(number: int, where: str = "") -> None:
+    """Back and Next (`where` keeps the second pair's keys apart: at the bottom they name the next step)."""
+    back, next_ = st.columns(2) if not where else st.columns([1, 3])
+    back.button("◀ Back", on_click=move, args=(-1,), disabled=number <= 1, width="stretch",
+                key=f"lesson_back{where}")
+    label = "Next ▶" if not where or number >= len(STEPS) else f"Next: {STEPS[number].title} ▶"
+    next_.button(label.replace("<", "\\<"), on_click=move, args=(1,), disabled=number >= len(STEPS),
+                 type="primary", width="stretch", key=f"lesson_next{where}")
+
+
+def follow(words: list[str]) -> int:
+    """The word followed through every step (a chip per word), kept in the URL."""
+    fallback = default_focus(words)
+    value = query.peek("word", fallback, int)
+    if not isinstance(value, int) or not 0 <= value < len(words):
+        value = fallback
+    st.session_state["word"] = value
+    st.pills("Follow a word: it is highlighted in every step's view", list(range(len(words))),
+             key=query.widget_key("word", fallback, int), on_change=keep_word, format_func=lambda k: escape_markdown(words[k]),
+             help="The framed rows of steps 1-3, the red columns of step 8 and the red letters of step 7.")
+    query.publish({"word": value if value != fallback else None})
+    return value
+
+
+def keep_word() -> None:
+    chosen = st.session_state.get("_w_word")
+    if chosen is not None:
+        query.put("word", chosen)
 
 
 def show() -> None:
@@ -122,17 +91,26 @@ def show() -> None:
     st.title("Lesson: the encoder-decoder story")
     if selection is None:
         return
-    lines = render.usable_lines(render.text_box(selection, "Sentence used in every step", height=68))
-    if not lines:
+    st.caption(f"One sentence through a classic RNN encoder-decoder, with the shipped models whatever the sidebar "
+               f"picks: {cache.STORY} (the design's plain tanh RNN, no attention) in steps 1-6, grad-rnn, grad-gru "
+               f"and grad-lstm in step 7, {cache.ATTENTION} and its twin without attention in step 8.")
+    text = sentence_box()
+    words = sentence_words(text)
+    if not words:
+        st.info("Type a sentence to follow through the lesson.")
         return
-    number = query.state("lesson", 1, query.bounded(int, 1, len(LESSONS)))
-    back, next_, label = st.columns([1, 1, 6], vertical_alignment="center")
-    back.button("◀ Back", on_click=move, args=(-1,), disabled=number <= 1, width="stretch", key="lesson_back")
-    next_.button("Next ▶", on_click=move, args=(1,), disabled=number >= len(LESSONS), type="primary",
-                 width="stretch", key="lesson_next")
-    label.markdown(f"**Step {number} of {len(LESSONS)}**")
+    if len(text.split()) > MAX_WORDS:
+        st.caption(f"The lesson follows the first {MAX_WORDS} words: “{escape_markdown(' '.join(words[-3:]))}” is "
+                   "the last.")
+    focus = follow(words)
+    number = query.state("lesson", 1, STEP_PARSE)
     query.publish({"lesson": number})
-    lesson = LESSONS[number - 1]
-    st.subheader(lesson.title)
-    st.markdown(escape_markdown(lesson.text))
-    lesson.view(selection, lines[0])
+    selector(number)
+    step = STEPS[number - 1]
+    heading, nav = st.columns([3, 1], vertical_alignment="center")
+    heading.subheader(f"Step {number} of {len(STEPS)}: {step.title}".replace("<", "\\<"), anchor=False)
+    with nav:
+        buttons(number)
+    step.draw(Context(" ".join(words), words, focus))
+    st.divider()
+    buttons(number, "_bottom")

@@ -98,7 +98,7 @@ def compare_tab(models: list[service.ModelInfo], current: str | None, decode: De
     with left:
         a = pick("Model A", models, "models_cmp_a", current)
     with right:
-        b = pick("Model B", models, "models_cmp_b", current, default=1)
+        b = pick("Model B", models, "models_cmp_b", None, default=_same_direction(models, a))
     count = st.number_input("Test sentences (from A's test split)", 10, 5000, 100, 50, key="models_cmp_n")
     if a.data != b.data:
         st.warning(f"A was trained on {escape_markdown(a.data)} and B on {escape_markdown(b.data)}: "
@@ -115,6 +115,17 @@ def compare_tab(models: list[service.ModelInfo], current: str | None, decode: De
         st.caption("Largest sentence-BLEU differences first; B − A > 0 where B does better.")
         st.dataframe(service.side_by_side(result_a.rows, result_b.rows), hide_index=True)
     typed_comparison(a, b, decode)
+
+
+def _same_direction(models: list[service.ModelInfo], a: service.ModelInfo) -> int:
+    """B's first choice: another model of A's task and direction (same data first), so that the
+    comparison needs no warning; any other model when none exists."""
+    others = [i for i, m in enumerate(models) if m.name != a.name]
+    for alike in (lambda m: m.data == a.data, lambda m: (m.task, m.direction) == (a.task, a.direction)):
+        found = [i for i in others if alike(models[i])]
+        if found:
+            return found[0]
+    return others[0] if others else 0
 
 
 def typed_comparison(a: service.ModelInfo, b: service.ModelInfo, decode: DecodeConfig) -> None:
@@ -149,7 +160,7 @@ def files_tab(models: list[service.ModelInfo], current: str | None) -> None:
     with st.popover("🗑 Delete this run"):
         st.write(f"Delete {info.name} and everything in its folder?")
         if st.button("Yes, delete it", type="primary", key="models_delete"):
-            if not classroom.allowed("Deleting a run"):
+            if not classroom.allowed("Deleting a run", where="with the passphrase box just above, in this tab"):
                 return
             with user_errors() as failed:
                 runs.delete(info.path.name)

@@ -6,6 +6,8 @@ model or user text, so they are shown as they are.
 """
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 GLOSSARY = {
@@ -62,6 +64,105 @@ GLOSSARY = {
     "bleu": "**BLEU** (0-100) counts how many 1- to 4-word sequences of the output appear in the reference, with a "
             "penalty for outputs that are too short. **chrF** does the same on characters. **Exact match** is the "
             "share (0-100 %) of outputs identical to a reference: the measure for toy tasks.",
+    "encoder": "**Encoder**: the network that reads the source sentence, one piece at a time, and turns it into "
+               "hidden states, one per piece (h_i). Here a recurrent network (plain RNN, GRU or LSTM), often "
+               "bidirectional.",
+    "decoder": "**Decoder**: the network that writes the translation, one piece per step. At each step it reads "
+               "the piece it wrote last and its own state s_t (and, with attention, a context vector) and gives a "
+               "probability to every piece of the vocabulary for the next one.",
+    "hidden_state": "**Hidden state**: the vector a recurrent network carries from one step to the next (h_i in the "
+                    "encoder, s_t in the decoder), its memory of what it has read or written so far. Its size, e.g. "
+                    "256 numbers, is fixed by the model, whatever the sentence's length.",
+    "unit": "**Unit** (neuron): one number of a hidden state or of a gate, followed over the steps. A state of 256 "
+            "numbers has 256 units.",
+    "embedding": "**Embedding**: the vector x_i that stands for a piece, a row of a learned matrix E with one row "
+                 "per piece of the vocabulary. Pieces used alike end up with similar rows.",
+    "piece": "**Piece** (subword): the unit a model reads and writes. A tokenizer (here sentencepiece) cuts text "
+             "into frequent words and fragments of rarer ones; ▁ marks a piece that starts a word. Character "
+             "models read one character per piece.",
+    "vocabulary": "**Vocabulary**: the fixed list of pieces a model knows, each with an id. The output layer gives "
+                  "one score to every piece of the target vocabulary at every step.",
+    "eos": "**</s>** (end of sentence): a special piece. The encoder reads it after the last piece; the decoder "
+           "writes it to say the translation is finished. <s> starts decoding, and <unk> stands for a piece the "
+           "model never saw in training.",
+    "rnn": "**RNN** (recurrent neural network): the same small network applied at every step, h_i = tanh(W_eh x_i "
+           "+ W_hh h_{i-1} + b_h): it mixes the new input x_i with the previous state h_{i-1} and squashes the "
+           "sums. W_eh, W_hh and b_h are shared by all steps.",
+    "tanh": "**tanh and ReLU**: the squashing function of a plain RNN. tanh maps any sum into (−1, 1) and is flat "
+            "far from 0 (saturated); ReLU = max(0, a) keeps positive sums as they are and sets negative ones to 0, "
+            "so nothing bounds a state that grows from step to step.",
+    "gru": "**GRU** (gated recurrent unit): an RNN cell with an update gate z and a reset gate r that decide how "
+           "much of the old state to keep. When z is near 1 the state, and the gradient, pass a step nearly "
+           "unchanged.",
+    "lstm": "**LSTM** (long short-term memory): an RNN cell with a separate memory cell c_t and input, forget and "
+            "output gates. The cell is updated by addition, so information and gradients travel far.",
+    "bidirectional": "**Bidirectional encoder**: two RNNs read the source, one left to right (→h_i) and one right "
+                     "to left (←h_i); the encoder state h_i = [→h_i; ←h_i] joins them, so it knows the words on "
+                     "both sides of piece i.",
+    "fixed_vector": "**Fixed-length vector** (bridge, s_0): in the classic encoder-decoder the decoder starts from "
+                    "one vector s_0 = tanh(W_b [→h_n; ←h_1] + b_b), the same size for a three-word sentence as "
+                    "for a thirty-word one. Without attention everything the translation needs must fit in it: "
+                    "the **bottleneck**, which is why such models lose long sentences.",
+    "context_vector": "**Context vector** c_t = Σ_j α_tj h_j: the weighted average of the encoder states that "
+                      "attention reads at decoding step t, with the step's attention weights α_tj.",
+    "logit": "**Logit**: a raw score z_w the output layer gives to one piece w, z_t = W_hy h + b_y. Any real "
+             "number; the softmax turns the scores of all pieces into probabilities.",
+    "softmax": "**Softmax**: turns scores into probabilities: p_w = exp(z_w) / Σ_v exp(z_v). Every p is positive, "
+               "they sum to 1, and the largest score gets the largest probability. Attention uses one over the "
+               "source positions, the output layer one over the vocabulary.",
+    "logprob": "**Log-probability** log p: the natural logarithm of a probability, 0 for certainty and more "
+               "negative the less likely. A sentence's log p is the sum of its pieces' log p.",
+    "greedy": "**Greedy decoding**: at every step take the most likely piece, feed it back in, and stop at </s>. "
+              "Fast, but a choice that looks best now can lead to a worse sentence: beam search keeps a few "
+              "alternatives.",
+    "decoding_step": "**Decoding step** t: one pass of the decoder, which writes one piece. A translation of n "
+                     "pieces takes n + 1 steps, the last one writing </s>.",
+    "cross_entropy": "**Cross-entropy loss**: the mean of −log p over the pieces of the reference, each under "
+                     "teacher forcing, in nats. 0 when the model gives every reference piece probability 1; ln V "
+                     "for a model that spreads its probability evenly over V pieces.",
+    "adam": "**Adam**: the optimizer that trains the model. After each batch it moves every parameter against "
+            "its gradient, each by a step scaled by running averages of that parameter's gradients (m) and "
+            "squared gradients (v), so that rarely updated parameters still move.",
+    "learning_rate": "**Learning rate** η: how far each optimizer step moves the parameters. Too large and "
+                     "training diverges, too small and it crawls.",
+    "parameters": "**Parameters** (weights): the numbers a model learns, in its matrices (W_eh, W_hh, W_hy, the "
+                  "embeddings, ...) and biases.",
+    "training_step": "**Training step, batch, epoch**: a batch is a group of sentence pairs; one training step "
+                     "computes the loss on a batch and updates the parameters once; an epoch is one pass over "
+                     "the whole training data.",
+    "gradient": "**Gradient**: how much the loss would change per unit change of each parameter (or state). "
+                "Training follows it downhill; backpropagation through time carries it from each output step "
+                "back through every recurrent step that produced it.",
+    "vanishing_gradient": "**Vanishing gradient**: through a plain RNN the gradient is multiplied at every step "
+                          "by diag(1 − h²) W_hh; when these factors are small it shrinks geometrically, and pieces "
+                          "far back barely learn. GRU and LSTM gates give it a path that keeps it.",
+    "exposure_bias": "**Exposure bias**: trained with teacher forcing, the decoder always saw correct previous "
+                     "pieces; translating, it sees its own, so one early mistake takes it where it never was "
+                     "in training.",
+    "overfitting": "**Overfitting and the validation set**: the validation set is data the model never trains "
+                   "on. When its loss turns up while the training loss still falls, the model is memorising "
+                   "its training data instead of learning to translate.",
+    "checkpoint": "**Checkpoint**: a saved model: its weights, its configuration, its tokenizers, its scores and "
+                  "training curves, in one folder of checkpoints/.",
+    "trajectory": "**Trajectory**: a sentence's hidden states drawn one after the other as a path, each state a "
+                  "point in a 2-D projection (PCA) of the state space.",
+    "neighbours": "**Nearest neighbours**: the states of training sentences most similar to one state of your "
+                  "sentence, by cosine similarity (directions, 1 = same) or euclidean distance (positions, "
+                  "0 = same).",
+    "counterfactual": "**Word swap** (counterfactual): change one source word, keep everything else, and measure "
+                      "how much each step's next-piece distribution moves (KL divergence).",
+    "attribution": "**Attribution**: which source pieces an output piece depends on, from the model's gradients: "
+                   "saliency (the gradient's size), gradient × input, and integrated gradients (the gradient "
+                   "summed along a path from an empty input).",
+    "faithfulness": "**Faithfulness check**: remove the source piece a pointer (attention, an attribution) ranks "
+                    "first and see how much the output piece's probability falls: the pointer that costs the most "
+                    "explains the model best.",
+    "alignment": "**Word alignment and AER**: which source word each target word translates. Attention read as "
+                 "alignment is scored by AER (alignment error rate, %, lower is better) against human links.",
+    "guided_alignment": "**Guided alignment**: a training loss that pulls attention towards the word links of a "
+                        "statistical aligner (eflomal), so that attention points at the word being translated.",
+    "pattern_search": "**Pattern search**: select a span of your sentence; the units on over it are searched in "
+                      "other sentences, where the same units fire together (as in LSTMVis).",
 }
 
 VIEWS = {
@@ -88,10 +189,13 @@ VIEWS = {
                    "the top one.", ("entropy",)),
     "step_attention": ("Where the decoder looked while choosing this step's piece: the attention weight of each "
                        "source piece. The weights sum to 1.", ("attention",)),
-    "beam_tree": ("Each dot is a partial translation ending in that piece; lines join it to the hypothesis it "
-                  "extends. Steps go down, and across each row the hypotheses are ordered by their score (total "
-                  "log-probability, 0 = best). Blue ones stay in the beam, green ones ended with </s>, grey ones "
-                  "were pruned because better ones filled the beam.", ("beam",)),
+    "beam_tree": ("Each dot is a partial translation ending in the piece written beside it; a line joins it to "
+                  "the hypothesis it extends. Steps go left to right; the translation the search returned is the "
+                  "top row, in bold, and below each hypothesis its extensions come best score (total "
+                  "log-probability) first. Blue ones stay in the beam, green ones ended with </s>, grey ones (shown "
+                  "on request) were pruned because better ones filled the beam. A branch that stops was dropped "
+                  "at the next step. A long sentence shows the steps around the current one; \u2026 marks "
+                  "branches that began earlier.", ("beam",)),
     "equations": ("The decoder's equations for this model's cell and attention, with the numbers this step "
                   "actually computed: long vectors show their first values, size and mean.",
                   ("gates", "attention", "bahdanau", "input_feeding", "preactivation", "entropy")),
@@ -120,6 +224,37 @@ VIEWS = {
     "scores": ("BLEU and chrF measure overlap with the reference translations on the test split, which the model "
                "never saw; sentence BLEU is the same for one sentence (noisy, but good for finding bad ones).",
                ("bleu",)),
+    # The Lesson's steps (studio/lesson).
+    "lesson_cell": ("Each dot is one unit of the new state h_i: across, the weighted sum a it got; up, its value "
+                    "after squashing. The dark line is the cell's function (tanh), the pale dashed one ReLU for "
+                    "comparison. The strips are the four vectors of the update, one coloured cell per number "
+                    "(blue negative, orange positive).", ("rnn", "tanh", "embedding", "preactivation")),
+    "lesson_encoder": ("One row per source piece, one column per number of its encoder state h_i: the forward "
+                       "RNN's half left of the black line, the backward RNN's half right; colour = value (blue "
+                       "negative, orange positive). The rows of the word you follow are framed in red.",
+                       ("bidirectional", "hidden_state", "unit")),
+    "lesson_bridge": ("Top: the two states the bridge reads and the vector s_0 it makes of them, one cell per "
+                      "number on one axis, so that their sizes compare. Bottom: for each word, how far s_0 moves "
+                      "when the sentence loses that word (1 − cosine similarity; 0 = not at all).",
+                      ("fixed_vector", "hidden_state", "encoder")),
+    "lesson_softmax": ("The decoder's scores (logits) of the best pieces at this step and the probabilities the "
+                       "softmax makes of them; below, the probability of every piece of the vocabulary, best "
+                       "first, both axes on log scales: a few pieces take almost all of it.",
+                       ("softmax", "logit", "vocabulary", "decoder")),
+    "lesson_greedy": ("The translation as chips, one per decoding step: solid = written, framed in red = this "
+                      "step, faded = still to come; colour = the probability it was taken with. The bars are this "
+                      "step's best candidates: greedy takes the top one.", ("greedy", "beam", "decoding_step", "eos")),
+    "lesson_training": ("Left: the training loss (blue) and validation loss (red) of the shipped model while it "
+                        "trained, and the loss of a uniform guess (dashed). Right: validation BLEU. Bottom: −log p "
+                        "of each piece of the reference for your sentence, teacher forced; their mean (red) is "
+                        "the loss.", ("cross_entropy", "adam", "teacher_forcing", "overfitting", "bleu")),
+    "lesson_gradient": ("For each cell, the size of the gradient that reaches a source letter against the number "
+                        "of recurrent steps between that letter and the output step being trained (log scale). A "
+                        "falling line is a vanishing gradient.", ("vanishing_gradient", "gradient", "gru", "lstm")),
+    "lesson_attention": ("One row per output piece, one column per source piece; a dark cell means that while "
+                         "writing that output piece the decoder gave that source piece a large attention weight. "
+                         "Each row sums to 1. The black row is the decoding step of the slider, the red columns "
+                         "the word you follow.", ("attention", "context_vector", "softmax", "fixed_vector")),
 }
 
 HELP = {
@@ -154,12 +289,14 @@ def as_markdown(text: str) -> str:
 
 
 def what(topic: str) -> None:
-    """A "What am I looking at?" button opening a short explanation of one chart and the terms it uses."""
+    """A "What am I looking at?" button opening a short explanation of one chart and the terms it uses,
+    with links to their Glossary entries."""
     text, terms = VIEWS[topic]
     with st.popover("What am I looking at?", icon=":material/help:"):
         st.markdown(as_markdown(text))
         for term in terms:
             st.markdown(as_markdown(GLOSSARY[term]))
+        st.markdown(links((*((ENTRY[topic],) if topic in ENTRY else ()), *terms)))
 
 
 def terms(keys: tuple[str, ...], label: str = "What do these settings mean?") -> None:
@@ -167,3 +304,37 @@ def terms(keys: tuple[str, ...], label: str = "What do these settings mean?") ->
     with st.popover(label, icon=":material/help:"):
         for key in keys:
             st.markdown(as_markdown(GLOSSARY[key]))
+        st.markdown(links(keys))
+
+
+# The Glossary page (pages/7_Glossary.py) holds every entry of GLOSSARY under its anchor; each
+# explanation links to the entries it uses, the view's main one first.
+GLOSSARY_PAGE = "Glossary"  # its URL path, relative so that it works under any base path
+ENTRY = {"chips": "entropy", "source_chips": "piece", "heatmap": "attention", "strategies": "greedy",
+         "teacher_forcing": "teacher_forcing", "candidates": "softmax", "step_attention": "attention",
+         "beam_tree": "beam", "equations": "rnn", "trajectories": "trajectory", "compare": "counterfactual",
+         "neurons": "unit", "neighbours": "neighbours", "bottleneck": "fixed_vector", "training": "cross_entropy",
+         "scores": "bleu"}
+
+
+def anchor(key: str) -> str:
+    """The entry's anchor on the Glossary page: "teacher_forcing" -> "teacher-forcing"."""
+    return key.replace("_", "-")
+
+
+def title(key: str) -> str:
+    """The entry's name: its text's bold start ("**Beam search** keeps ..." -> "Beam search")."""
+    found = re.match(r"\*\*(.+?)\*\*", GLOSSARY[key])
+    return found.group(1) if found else key.replace("_", " ")
+
+
+def link(key: str) -> str:
+    """A Markdown link to the entry's anchor on the Glossary page (it opens in a new tab). The anchor is
+    also in the query string: the sidebar rewrites the URL as the page starts, which drops the #fragment
+    before the browser could scroll to it, so the page scrolls there itself."""
+    return f"[{as_markdown(title(key))}]({GLOSSARY_PAGE}?term={anchor(key)}#{anchor(key)})"
+
+
+def links(keys) -> str:
+    """One line of links to these entries, each once, in order."""
+    return ":material/menu_book: In the Glossary: " + " · ".join(link(k) for k in dict.fromkeys(keys) if k in GLOSSARY)

@@ -86,11 +86,42 @@ def bounded(kind: Callable[[str], Any], low, high):
     return parse
 
 
-def widget_key(name: str, default: Any, parse: Callable[[str], Any] = str) -> str:
-    """Key for the widget showing `name`, seeded with its current value; pair with on_change=keep."""
+def widget_key(name: str, default: Any, parse: Callable[[str], Any] = str, typed: bool = False) -> str:
+    """Key for the widget showing `name`, seeded with its current value; pair with on_change=keep.
+
+    `typed`: a text box (st.text_area, st.text_input). The URL seeds it only on the first load: when a fresh
+    session (a restarted replica, a reconnect) meets text the browser's box already holds, what the user
+    typed wins over the URL's older value, and the URL follows it. (Choice widgets send their option's label,
+    not its value: they are left to the URL.)"""
     key = f"_w_{name}"
+    if typed and name not in st.session_state:
+        sent = _sent_by_browser(key)
+        if sent is not None:
+            try:
+                put(name, parse(sent))
+            except (ValueError, TypeError):
+                pass
     st.session_state[key] = peek(name, default, parse)
     return key
+
+
+def _sent_by_browser(key: str) -> str | None:
+    """The text the browser sent this run for the widget keyed `key` before the session registered it
+    (only a fresh session meets an unregistered widget with a value), else None. Streamlit has no public
+    way to tell this before the widget is drawn: this reads its widget states, and finds nothing if
+    their layout changes (the URL then wins, as before)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    try:
+        states = get_script_run_ctx().session_state._state._new_widget_state.states
+    except AttributeError:
+        return None
+    for widget_id, value in list(states.items()):
+        proto = getattr(value, "value", None)
+        if widget_id.endswith(f"-{key}") and hasattr(proto, "WhichOneof") and \
+                proto.WhichOneof("value") == "string_value":
+            return proto.string_value
+    return None
 
 
 def keep(name: str) -> None:

@@ -21,7 +21,7 @@ MAX_CHARS = 20_000
 def text_box(selection: Selection, label: str, height: int = 100,
              help: str = "One sentence per line. Ctrl+Enter translates.") -> str:
     """The sentence box shared by the pages: what one page got typed, the next one shows."""
-    key = query.widget_key("text", example_sentence(selection.model))
+    key = query.widget_key("text", example_sentence(selection.model), typed=True)
     if "text" in st.session_state:
         query.publish({"text": st.session_state["text"]})  # a page switch may have dropped it
     return st.text_area(label, key=key, on_change=query.keep, args=("text",), height=height, max_chars=MAX_CHARS,

@@ -103,6 +103,7 @@ def _decoding_widgets() -> DecodeConfig:
     if strategy != "greedy":
         with st.popover("What do these settings do?", icon=":material/help:"):
             st.markdown(glossary.as_markdown(glossary.GLOSSARY["beam" if strategy == "beam" else "sampling"]))
+            st.markdown(glossary.links(("beam" if strategy == "beam" else "sampling",)))
     return decode_config(strategy, setting)
 
 

@@ -21,7 +21,19 @@ def _step(path: str, version: float, text: str, decode: DecodeConfig, prefix: tu
     return {"chips": spec(output_chips(trace.steps[: index + 1])),
             "candidates": spec(candidates_chart(step)),
             "attention": spec(step_attention_chart(step, trace.src_pieces)),
-            "beam": spec(beam_tree_chart(trace.beam, index + 1)) if trace.beam else None}
+            "beam": spec(tree_chart(trace, index + 1)) if trace.beam else None}
+
+
+# The beam tree's room: the expander's column on a 1280 px screen with the sidebar open (the browser tests
+# measure it), and rows enough for beam 5 with its pruned candidates over the steps that fit across.
+BEAM_TREE_PX = 760
+BEAM_TREE_ROWS = 40
+
+
+def tree_chart(trace, current: int, show_pruned: bool = False):
+    """The search tree around step `current` (from 1), the returned translation along its top row."""
+    return beam_tree_chart(trace.beam, current, show_pruned, max_width=BEAM_TREE_PX, output_ids=trace.output_ids,
+                           max_rows=BEAM_TREE_ROWS)
 
 
 def step_specs(selection: Selection, text: str, prefix: list[int], index: int) -> dict[str, Spec | None]:

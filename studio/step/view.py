@@ -12,14 +12,13 @@ from seq2seq import service
 from seq2seq.service import BOS_ID, PAD_ID
 from studio.shared import cache, glossary, query, render, specs
 from studio.shared.attribution import attribution_section
-from studio.shared.charts.beam import beam_tree_chart
 from studio.shared.messages import user_errors
 from studio.shared.page import start
 from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown, show_piece
-from studio.step.cache import step_specs
+from studio.step.cache import step_specs, tree_chart
 from studio.step.charts import beam_step_table
-from studio.step.equations import step_equations
+from studio.step.equations import feeds_input, step_equations
 
 
 def show() -> None:
@@ -72,8 +71,8 @@ def pick_sentence(selection: Selection) -> str:
                                                 help="Type several lines to pick which one to step through."))
     if len(lines) <= 1:
         return lines[0] if lines else ""
-    query.put("line", min(len(lines), query.state("line", 1, query.bounded(int, 1, len(lines)))))
-    chosen = st.selectbox("Sentence to step through", range(1, len(lines) + 1), format_func=lambda i: lines[i - 1][:80],
+    query.put("line", min(len(lines), query.state("line", 1, query.bounded(int, 1, render.MAX_LINES))))
+    chosen = st.selectbox("Sentence to step through", range(1, len(lines) + 1), format_func=lambda i: f"{i}. {lines[i - 1]}",
                           key=query.widget_key("line", 1), on_change=query.keep, args=("line",))
     return lines[chosen - 1]
 
@@ -160,14 +159,19 @@ def step_view(trace, index: int, charts: dict) -> None:
 
 
 def beam_tree(trace, current: int, kept_only: dict) -> None:
-    """The search tree (kept and finished hypotheses, or every candidate scored), and the hypotheses
-    held after the current step written out in full."""
+    """The search tree around the current step (kept and finished hypotheses; the pruned candidates on
+    request), and the hypotheses held after the current step written out in full."""
     pruned = st.toggle("Show pruned candidates", key="step_beam_pruned",
                        help="Candidates the search scored at each step and dropped because better ones filled the beam.")
     if pruned:
-        render.chart(beam_tree_chart(trace.beam, current, show_pruned=True))
+        render.chart(tree_chart(trace, current, show_pruned=True))
     else:
         specs.show(kept_only)
+    st.caption("Steps run left to right (this step shaded); each dot is a hypothesis the search held, with its "
+               "last piece written beside it and a line to the pieces that extended it. The translation the search "
+               "returned is the top row, in bold. " + ("" if pruned else "Pruned candidates are folded away: the "
+                                                       "toggle shows them. ")
+               + "A long sentence shows the steps around this one; Back and Next move along.")
     st.markdown(f"**Hypotheses after step {current}**, best first")
     st.dataframe(beam_step_table(trace.beam, current), hide_index=True)
     glossary.what("beam_tree")
@@ -175,14 +179,17 @@ def beam_tree(trace, current: int, kept_only: dict) -> None:
 
 def inside_step(selection: Selection, trace, index: int) -> None:
     config = selection.summary.config
-    st.caption(f"Decoder of this model: {config.cell.upper()} cell, {config.attention} attention"
-               f"{', input feeding' if config.input_feeding and config.attention != 'none' else ''}. "
+    st.caption(f"Decoder of this model: {config.cell.upper()} cell, {config.attention} attention, "
+               f"{'input feeding' if feeds_input(config) else 'no input feeding'}. "
                f"Step {index + 1}: the previous piece goes in, a distribution over the next one comes out.")
-    for equation in step_equations(config, trace.steps[index], trace.src_pieces):
+    previous = trace.steps[index - 1] if index > 0 else None
+    for equation in step_equations(config, trace.steps[index], trace.src_pieces, previous):
         st.markdown(f"**{escape_markdown(equation.title)}**")
-        formula, values = st.columns([3, 2])
+        formula, values = st.columns([3, 2], vertical_alignment="center")
         formula.latex(equation.latex)
-        values.code("\n".join(f"{symbol} = {value}" for symbol, value in equation.values), language=None)
+        # Long values wrap between entries (never inside a number) instead of running out of the box.
+        values.code("\n".join(f"{symbol} = {value}" for symbol, value in equation.values), language=None,
+                    wrap_lines=True)
 
 
 def history(trace) -> None:

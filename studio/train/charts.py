@@ -18,8 +18,14 @@ from studio.shared.charts.lengths import LengthColumns
 SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=["#1f77b4", "#e4572e"])
 SCORE_TITLES = {"bleu": "validation BLEU", "exact_match": "validation exact match"}
 METRIC_LABELS = {"bleu": "Validation BLEU", "exact_match": "Validation exact match"}
-# Legends under the chart, never cut: run names can be long.
-RUN_LEGEND = alt.Legend(orient="bottom", columns=2, labelLimit=0, title="run")
+# Legends under the chart, one run a line, never cut: run names can be long.
+RUN_LEGEND = alt.Legend(orient="bottom", columns=1, labelLimit=0, title="run")
+# Up to MAX_OVERLAID (8) runs told apart three ways: hues far apart on the colour wheel (never two shades
+# of one), point shapes, and on the score chart dashes.
+RUN_COLORS = ["#1f77b4", "#e4572e", "#2ca02c", "#9467bd", "#e6ab02", "#17becf", "#e377c2", "#7f7f7f"]
+RUN_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-left",
+              "triangle-right"]
+RUN_DASHES = [[1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 6], [14, 4], [6, 2, 2, 2]]
 CURVE_TITLES = {"loss": "loss (nats per piece)", "score": "validation score", "step": "training step",
                 "seconds": "seconds of training"}
 # Exact match by input length, as the service's length_table names its columns.
@@ -96,23 +102,58 @@ def probe_heatmap(probe: dict[str, Any]) -> alt.Chart | None:
     return grid_heatmap(grid, max_width=420) if grid.weights and grid.sources else None
 
 
-def overlay_chart(frame: pd.DataFrame, x: str, y: str) -> alt.Chart:
-    """Several runs' curves on one chart: `x` "step" or "seconds", `y` "loss" or "score"; colour = run
-    (legend below), and for the loss a dashed line for validation next to the solid training one."""
+def overlay_chart(frame: pd.DataFrame, x: str, y: str, order: list[str] | None = None) -> alt.Chart:
+    """Several runs' curves on one chart: `x` "step" or "seconds", `y` "loss" or "score". Each run has its
+    own hue and point shape (and, for the score, its own dash), one legend below naming each in full;
+    for the loss a dashed line is validation next to the solid training one. Ticks read as the numbers
+    they are, even when every run validated only once (a zero-width domain would print "100.000000").
+    `order`: the runs in the order their hues are given (the page's choice), so other charts can match."""
+    runs = list(order or dict.fromkeys(frame["run"]))
     data = frame.dropna(subset=[x, y])
     if y == "score":
         data = data[data["split"] == "valid"]
+    y_format = overlay_score_format(data) if y == "score" else ".2~f"
+    # Scores on their metric's own scale (exact match 0-100%, BLEU from 0); losses fitted to the curves.
+    y_scale = alt.Scale(zero=False) if y == "loss" else \
+        alt.Scale(domain=[0, 1]) if y_format == ".0%" else alt.Scale(zero=True)
     encoding = {
-        "x": alt.X(f"{x}:Q", title=CURVE_TITLES[x]),
-        "y": alt.Y(f"{y}:Q", title=score_title(data) if y == "score" else CURVE_TITLES[y], scale=alt.Scale(zero=False)),
-        "color": alt.Color("run:N", legend=RUN_LEGEND),
-        "tooltip": ["run:N", "split:N", f"{x}:Q", alt.Tooltip(f"{y}:Q", format=".3f")],
+        "x": alt.X(f"{x}:Q", title=CURVE_TITLES[x], scale=alt.Scale(zero=False),
+                   axis=alt.Axis(format=",~f", tickMinStep=1 if x == "step" else alt.Undefined)),
+        "y": alt.Y(f"{y}:Q", title=score_title(data) if y == "score" else CURVE_TITLES[y], scale=y_scale,
+                   axis=alt.Axis(format=y_format)),
+        "color": alt.Color("run:N", legend=RUN_LEGEND, scale=_by_run(runs, RUN_COLORS)),
+        "shape": alt.Shape("run:N", legend=RUN_LEGEND, scale=_by_run(runs, RUN_SHAPES)),
+        "tooltip": ["run:N", "split:N", alt.Tooltip(f"{x}:Q", format=",~f"), alt.Tooltip(f"{y}:Q", format=".3f")],
     }
     if y == "loss":
-        encoding["strokeDash"] = alt.StrokeDash("split:N", title="data", legend=alt.Legend(orient="bottom"),
+        encoding["strokeDash"] = alt.StrokeDash("split:N", title="data", legend=alt.Legend(orient="bottom",
+                                                                                           symbolType="stroke"),
                                                 scale=alt.Scale(domain=["train", "valid"], range=[[1, 0], [5, 3]]))
         encoding["detail"] = "split:N"
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=14)).encode(**encoding).properties(height=260)
+    else:
+        # Dashes on the lines only, through a copy of the run's name: on the legend's own field they would break
+        # the outline of each run's symbol.
+        data = data.assign(line=data["run"])
+        encoding["strokeDash"] = alt.StrokeDash("line:N", legend=None, scale=_by_run(runs, RUN_DASHES))
+    # "fit-x": the plot keeps its height and the legend is added below it, never squeezed into it.
+    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=40, filled=True)).encode(**encoding).properties(
+        height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def run_colors(runs: list[str]) -> alt.Scale:
+    """Each run's hue as the overlay draws it, for other charts of the same runs."""
+    return _by_run(runs, RUN_COLORS)
+
+
+def _by_run(runs: list[str], values: list) -> alt.Scale:
+    """The same run gets the same hue, shape or dash on every chart (up to len(values) runs)."""
+    return alt.Scale(domain=runs, range=[values[i % len(values)] for i in range(len(runs))])
+
+
+def overlay_score_format(frame: pd.DataFrame) -> str:
+    """Exact match in %, BLEU with at most one decimal; a mix of both as plain numbers."""
+    metrics = set(frame["metric"].dropna())
+    return ".0%" if metrics == {"exact_match"} else ".1~f" if metrics == {"bleu"} else ".2~f"
 
 
 def score_title(frame: pd.DataFrame) -> str:
@@ -120,5 +161,5 @@ def score_title(frame: pd.DataFrame) -> str:
     if metrics == {"bleu"}:
         return "validation BLEU (0-100)"
     if metrics == {"exact_match"}:
-        return "validation exact match (0-1)"
+        return "validation exact match"
     return "validation score (BLEU 0-100 or exact match 0-1)"

@@ -11,7 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from seq2seq.config import ATTENTIONS, CELLS, NONLINEARITIES
+from seq2seq.config import ATTENTIONS, CELLS, MODEL_RANGES, NONLINEARITIES, TOKENIZER_RANGES, TRAIN_RANGES
+from seq2seq.service import runs
 from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset
 from studio.shared import classroom, glossary
 from studio.shared.messages import user_errors
@@ -23,6 +24,14 @@ PRESETS = {"Dates in a minute": "dates", "Reverse a string": "reverse",
            "Multi30k": "multi30k-en-fr"}
 DATA_KINDS = ("Toy task", "Corpus on this computer", "Upload a TSV file")
 SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+def bounds(table: dict, name: str, most: float | None = None) -> tuple:
+    """A widget's bounds: the setting's legal range (seq2seq.config, which the trainer and the CLI check
+    too), narrowed to `most` where larger values make no sense on this form."""
+    legal = table[name]
+    high = legal.high if most is None else min(legal.high, most)
+    return (int(legal.low), int(high)) if legal.integer else (float(legal.low), float(high))
 RATES = (1e-4, 2e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2)
 
 
@@ -50,7 +59,32 @@ def recipe_form() -> Draft:
     name, threads = _run_section(preset, k)
     recipe = None if data is None or stop is None else \
         {"model": model, "train": {**train, **data, **stop, "threads": threads}}
+    if recipe is not None and upload is not None:
+        schedule_note(recipe["train"], upload, k)
     return Draft(preset, recipe, upload, name, threads)
+
+
+def schedule_note(train: dict[str, Any], upload: bytes, k: str) -> None:
+    """Before launch: say when the schedule does not fit the uploaded data (a preset tuned for generated
+    toy data gives a few hundred pairs a handful of huge steps and no validation) and offer settings that do."""
+    with user_errors():
+        pairs = checked_upload(upload, "upload")
+        fit = runs.schedule_fit(train, runs.target_pieces(list(pairs["target"]), train["tokenizer"]["kind"]))
+        if fit.fits:
+            return
+        never = "the run never validates" if not fit.validations else f"it validates only {fit.validations} time(s)"
+        st.warning(f"These settings do not fit this data: {len(pairs):,} pairs make about {fit.target_pieces:,} target "
+                   f"pieces, so an epoch is {fit.steps_per_epoch} step(s) and the whole run {fit.total_steps:,} steps, "
+                   f"and {never} (every {train['valid_every']:,} steps). A model trained so little scores about 0. "
+                   f"Settings that fit: batches of {fit.suggestion['batch_tokens']:,} target pieces, "
+                   f"{fit.suggestion['epochs']} epochs, validation every {fit.suggestion['valid_every']} steps.")
+        st.button("Use the settings that fit", key=k + "fit", on_click=_apply, args=(k, fit.suggestion))
+
+
+def _apply(k: str, suggestion: dict[str, int]) -> None:
+    """Set the form's widgets (a callback runs before they are drawn again)."""
+    for widget, name in (("batch", "batch_tokens"), ("epochs", "epochs"), ("valid", "valid_every")):
+        st.session_state[k + widget] = suggestion[name]
 
 
 # ----- when to stop early -----
@@ -74,7 +108,7 @@ def stop_rule(train: dict[str, Any], data: str, k: str) -> dict[str, Any] | None
     metric = score_metric(data)
     label = "Stop at validation exact match (%, 0 = never)" if metric == "exact_match" else \
         "Stop at validation BLEU (0-100, 0 = never)"
-    value = st.number_input(label, 0.0, 100.0, preset_target(train, data), 0.5, key=f"{k}target:{data}",
+    value = st.number_input(label, *bounds(TRAIN_RANGES, "target_score"), preset_target(train, data), 0.5, key=f"{k}target:{data}",
                             help="The run ends as soon as a validation reaches this score. Exact match is the "
                                  "share of outputs identical to the reference; BLEU is on a 0-100 scale.")
     if metric == "bleu" and 0 < value <= 1:
@@ -146,7 +180,7 @@ def _tokenizer(train: dict[str, Any], k: str) -> dict[str, Any]:
     kinds = ["sentencepiece", "char"]
     kind = left.radio("Pieces", kinds, index=_index(kinds, base.get("kind", "sentencepiece")), horizontal=True,
                       key=k + "tok", help="SentencePiece subwords for language; characters for codes and toys.")
-    vocab = right.number_input("Vocabulary per side", 100, 32000, int(base.get("vocab_size", 8000)), step=500,
+    vocab = right.number_input("Vocabulary per side", *bounds(TOKENIZER_RANGES, "vocab_size", 32000), int(base.get("vocab_size", 8000)), step=500,
                                key=k + "vocab", disabled=kind == "char")
     return {"tokenizer": {"kind": kind, "vocab_size": int(vocab)}}
 
@@ -156,8 +190,12 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
         st.info("Uploading training data needs the teacher passphrase (classroom mode): the teacher unlocks it "
                 "at the top of this page.")
         return None, None
-    file = st.file_uploader("Sentence pairs: one `source<TAB>target` per line, UTF-8", type=["tsv", "txt"],
-                            key=k + "upload", max_upload_size=MAX_UPLOAD_BYTES // 2**20)
+    limit_mb = MAX_UPLOAD_BYTES // 2**20
+    file = st.file_uploader(f"Sentence pairs: one `source<TAB>target` per line, UTF-8, at most {limit_mb} MB",
+                            type=["tsv", "txt"], key=k + "upload", max_upload_size=limit_mb)
+    # The browser refuses a larger file before the server sees it, and says why only in a tooltip.
+    st.caption(f"A larger file is refused as soon as it is chosen (the upload box then shows a red mark): "
+               f"split it, or train from a terminal with `--set train.data=tsv:FILE`, which has no {limit_mb} MB limit.")
     if file is None:
         st.info("Upload a file to train on it; it is copied into the run's folder.")
         return None, None
@@ -192,15 +230,15 @@ def _model_section(model: dict[str, Any], k: str) -> dict[str, Any]:
         "dec_hidden": right.select_slider("Decoder size", SIZES, model.get("dec_hidden", 512), key=k + "dec"),
         "output_dim": left.select_slider("Output size (0 = decoder size)", (0, *SIZES), model.get("output_dim", 0),
                                          key=k + "out"),
-        "enc_layers": middle.number_input("Encoder layers", 1, 4, model.get("enc_layers", 1), key=k + "enc_layers"),
-        "dec_layers": right.number_input("Decoder layers", 1, 4, model.get("dec_layers", 1), key=k + "dec_layers"),
-        "dropout": left.slider("Dropout", 0.0, 0.5, float(model.get("dropout", 0.2)), 0.05, key=k + "dropout"),
+        "enc_layers": middle.number_input("Encoder layers", *bounds(MODEL_RANGES, "enc_layers", 4), model.get("enc_layers", 1), key=k + "enc_layers"),
+        "dec_layers": right.number_input("Decoder layers", *bounds(MODEL_RANGES, "dec_layers", 4), model.get("dec_layers", 1), key=k + "dec_layers"),
+        "dropout": left.slider("Dropout", *bounds(MODEL_RANGES, "dropout", 0.5), float(model.get("dropout", 0.2)), 0.05, key=k + "dropout"),
     }
     if chosen["cell"] == "rnn":  # the design's "tanh or ReLU"; the gated cells fix their own squashing
         squashes = list(NONLINEARITIES)
         chosen["nonlinearity"] = middle.radio("Plain RNN nonlinearity", squashes, horizontal=True, key=k + "squash",
                                               index=_index(squashes, model.get("nonlinearity", "tanh")),
-                                              help="s_t = tanh(a_t) or ReLU(a_t), a_t = W x_t + U s_{t-1} + b. ReLU "
+                                              help="s_t = tanh(a_t) or ReLU(a_t), a_t = W_eh x_t + W_hh s_{t-1} + b_h. ReLU "
                                                    "does not saturate but can blow up; gradient clipping holds it.")
     return chosen
 
@@ -212,20 +250,20 @@ def _train_section(train: dict[str, Any], k: str) -> dict[str, Any]:
     budget = middle.number_input("Time budget (minutes, 0 = none)", 0.0, 600.0,
                                  float(train.get("time_budget_s", 0)) / 60, 1.0, key=k + "budget")
     return {
-        "batch_tokens": left.number_input("Batch size (target tokens)", 100, 20000, train.get("batch_tokens", 3000),
+        "batch_tokens": left.number_input("Batch size (target tokens)", *bounds(TRAIN_RANGES, "batch_tokens", 20000), train.get("batch_tokens", 3000),
                                           100, key=k + "batch"),
         "lr": left.select_slider("Learning rate", RATES, _nearest(RATES, train.get("lr", 1e-3)), key=k + "lr"),
-        "epochs": left.number_input("Epochs", 1, 200, train.get("epochs", 10), key=k + "epochs"),
+        "epochs": left.number_input("Epochs", *bounds(TRAIN_RANGES, "epochs", 1000), train.get("epochs", 10), key=k + "epochs"),
         "time_budget_s": round(budget * 60, 1),
-        "max_steps": middle.number_input("Max steps (0 = none)", 0, 10**6, train.get("max_steps", 0), 100,
+        "max_steps": middle.number_input("Max steps (0 = none)", *bounds(TRAIN_RANGES, "max_steps", 10**6), train.get("max_steps", 0), 100,
                                          key=k + "steps"),
-        "valid_every": middle.number_input("Validate every (steps)", 10, 10**5, train.get("valid_every", 500), 10,
+        "valid_every": middle.number_input("Validate every (steps)", *bounds(TRAIN_RANGES, "valid_every", 10**5), train.get("valid_every", 500), 10,
                                            key=k + "valid"),
-        "teacher_forcing": right.slider("Teacher forcing", 0.0, 1.0, float(train.get("teacher_forcing", 1.0)), 0.05,
+        "teacher_forcing": right.slider("Teacher forcing", *bounds(TRAIN_RANGES, "teacher_forcing"), float(train.get("teacher_forcing", 1.0)), 0.05,
                                         key=k + "tf", help=glossary.HELP["teacher_forcing"]),
-        "label_smoothing": right.slider("Label smoothing", 0.0, 0.3, float(train.get("label_smoothing", 0.1)), 0.05,
+        "label_smoothing": right.slider("Label smoothing", *bounds(TRAIN_RANGES, "label_smoothing", 0.3), float(train.get("label_smoothing", 0.1)), 0.05,
                                         key=k + "ls", help=glossary.HELP["label_smoothing"]),
-        "seed": right.number_input("Seed", 0, 10**6, train.get("seed", 1234), key=k + "seed"),
+        "seed": right.number_input("Seed", *bounds(TRAIN_RANGES, "seed", 10**6), train.get("seed", 1234), key=k + "seed"),
     }
 
 

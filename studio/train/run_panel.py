@@ -64,6 +64,7 @@ def _header(status: runs.RunStatus) -> None:
 
 
 def _actions(status: runs.RunStatus) -> None:
+    classroom.refusal_note(status.run_id)
     stop, resume, use, delete = st.columns(4)
     if stop.button("⏹ Stop", disabled=status.state != "running", key=f"stop:{status.run_id}",
                    help="Stops after the current step and saves a checkpoint you can resume."):
@@ -85,7 +86,8 @@ _ACTIONS = {runs.stop: "Stopping a run", runs.resume: "Resuming a run", runs.del
 
 
 def _act(action, run_id: str) -> None:
-    if not classroom.allowed(_ACTIONS[action]):
+    if not classroom.allowed(_ACTIONS[action], keep_as=run_id):
+        st.rerun()  # redrawn with the refusal kept above the buttons
         return
     with user_errors() as failed:
         action(run_id)

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import Trace
-from studio.shared.charts.pieces import CHIP_ROW_PX, chip_step, key, piece_axis, steps_frame
+from studio.shared.charts.pieces import CHIP_ROW_PX, KEY_LABEL, chip_step, key, piece_axis, steps_frame
 from studio.shared.text import show_piece
 
 # Log-probabilities below this all get the darkest colour: the scale stays comparable between sentences.
@@ -23,16 +23,29 @@ def strategies_frame(traces: dict[str, Trace]) -> pd.DataFrame:
 
 
 def strategies_chart(traces: dict[str, Trace], row_px: int = CHIP_ROW_PX) -> alt.LayerChart:
-    """Each strategy's output as chips, wrapped onto as many lines as needed so that the chart never
-    outgrows the page; colour = log-probability of that piece."""
+    """The strategies' outputs as rows of chips, one block of rows per strategy with its name before the
+    first row: each output wraps onto as many rows of `row_px` as it needs, so that a long sentence stays
+    a few hundred pixels tall; colour = log-probability of that piece."""
     frame = strategies_frame(traces)
     step_px = chip_step(frame["piece"].tolist())
     per_line = max(1, row_px // step_px)
     frame = frame.assign(line=(frame["step"] - 1) // per_line, col=(frame["step"] - 1) % per_line)
+    # One row key per (strategy, line), numbered down the chart; only a block's first row shows its name, and
+    # an empty row keeps the blocks apart.
+    offsets, start = {}, 0
+    for name in traces:
+        offsets[name] = start
+        lines = frame.loc[frame["strategy"] == name, "line"]
+        start += (int(lines.max()) + 1 if len(lines) else 1) + 1
+    rows = [f"{number:03d} " for number in range(max(0, start - 1))]
+    for name, offset in offsets.items():
+        rows[offset] += name
+    frame["row"] = [rows[offsets[name] + line] for name, line in zip(frame["strategy"], frame["line"])]
     base = alt.Chart(frame).encode(
-        x=alt.X("col:O", axis=None), y=alt.Y("strategy:N", title=None, sort=list(traces),
-                                              axis=alt.Axis(labelFontSize=13, labelPadding=6)),
-        yOffset=alt.YOffset("line:O"),
+        x=alt.X("col:O", axis=None),
+        y=alt.Y("row:O", title=None, scale=alt.Scale(domain=rows),
+                axis=alt.Axis(labelExpr=KEY_LABEL, labelFontSize=13, labelFontWeight="bold", labelPadding=6,
+                              ticks=False, domain=False, labelOverlap=False)),
         tooltip=["strategy:N", "step:Q", "piece:N", "id:Q", alt.Tooltip("logprob:Q", format=".3f"),
                  alt.Tooltip("probability:Q", format=".3f")],
     )
@@ -43,8 +56,7 @@ def strategies_chart(traces: dict[str, Trace], row_px: int = CHIP_ROW_PX) -> alt
     rect = base.mark_rect(cornerRadius=6, stroke="white", strokeWidth=3).encode(color=color)
     text = base.mark_text(fontSize=13).encode(text="piece:N", color=alt.condition(
         alt.datum.logprob < LOGPROB_MIN * 0.6, alt.value("white"), alt.value("black")))
-    lines = int(frame["line"].max()) + 1 if len(frame) else 1
-    return (rect + text).properties(width=alt.Step(step_px), height=alt.Step(36 * lines))
+    return (rect + text).properties(width=alt.Step(step_px), height=alt.Step(34))
 
 
 def exposure_frame(forced: Trace) -> pd.DataFrame:
@@ -58,6 +70,11 @@ def exposure_frame(forced: Trace) -> pd.DataFrame:
         "agrees": [bool(s.top) and s.top[0].token_id == s.chosen_id for s in forced.steps],
     })
 
+
+# Streamlit's theme sizes a chart to fit its whole box, axes and legend included ("fit"): a chart given its
+# column's width and 220 px kept a plot 40 px tall under slanted labels. Fitting the width only keeps the
+# height for the plot.
+FIT_WIDTH_ONLY = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 # Vega-Lite reads a field name as an access path: an apostrophe in "model's choice" broke the chart.
 SERIES = {"p(reference)": "reference", "p(model's choice)": "model_choice"}
@@ -81,4 +98,4 @@ def exposure_chart(forced: Trace) -> alt.Chart:
         tooltip=[alt.Tooltip("reference_piece:N", title="reference piece"),
                  alt.Tooltip("choice:N", title="model's own choice"), alt.Tooltip("series:N", title="bar"),
                  alt.Tooltip("probability:Q", format=".3f")],
-    ).properties(height=220)
+    ).properties(height=220, autosize=FIT_WIDTH_ONLY)

@@ -17,6 +17,10 @@ from studio.shared.page import start
 from studio.shared.selection import Selection
 from studio.translate.charts import exposure_chart, exposure_frame, strategies_chart
 
+# The strategies' chips wrap to rows this wide: with the strategy's name before them they fit the expander's
+# column on a 1280 px screen with the sidebar open (its legend sits above the chips, not beside them).
+STRATEGY_ROW_PX = 690
+
 
 def show() -> None:
     selection = start("Translate")
@@ -38,10 +42,14 @@ def show() -> None:
 
 
 def overview(lines: list[str], results: list[Timed]) -> int:
-    """With several sentences: a table of all translations and a choice of which one to inspect."""
+    """With several sentences: a table of all translations and a choice of which one to inspect (from 0). The
+    choice is the URL's `line` (from 1), the Step-by-step page's too, so a link or a reload shows the same one."""
     st.dataframe(pd.DataFrame({"source": lines, "translation": [r.trace.translation for r in results],
                                "ms": [round(r.ms) for r in results]}), hide_index=True)
-    return st.selectbox("Sentence to inspect", range(len(lines)), format_func=lambda i: lines[i][:80])
+    query.put("line", min(len(lines), query.state("line", 1, query.bounded(int, 1, render.MAX_LINES))))
+    chosen = st.selectbox("Sentence to inspect", range(1, len(lines) + 1), format_func=lambda i: f"{i}. {lines[i - 1]}",
+                          key=query.widget_key("line", 1), on_change=query.keep, args=("line",))
+    return chosen - 1
 
 
 def nbest(timed: Timed) -> None:
@@ -89,7 +97,7 @@ def strategies(selection: Selection, line: str) -> None:
                "beam": dataclasses.replace(decode, strategy="beam", n_best=1),
                "sampling": dataclasses.replace(decode, strategy="sample", n_best=1)}
     results = {name: cache.trace(selection, line, config) for name, config in configs.items()}
-    render.chart(strategies_chart({name: r.trace for name, r in results.items()}))
+    render.chart(strategies_chart({name: r.trace for name, r in results.items()}, row_px=STRATEGY_ROW_PX))
     glossary.what("strategies")
     st.dataframe(pd.DataFrame({"strategy": [c.describe() for c in configs.values()],
                                "translation": [r.trace.translation for r in results.values()],
@@ -99,7 +107,7 @@ def strategies(selection: Selection, line: str) -> None:
 
 def reference(selection: Selection, line: str, own: Timed) -> None:
     """Exposure bias: teacher forcing feeds the reference; the model's own pick is shown next to it."""
-    ref = st.text_input("Reference translation", key=query.widget_key("ref", ""), on_change=query.keep,
+    ref = st.text_input("Reference translation", key=query.widget_key("ref", "", typed=True), on_change=query.keep,
                         args=("ref",), max_chars=render.MAX_CHARS, placeholder="Type the translation you expect")
     if not ref.strip():
         st.caption("Type a reference: each of its pieces gets the probability the model gives it when fed "

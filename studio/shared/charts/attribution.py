@@ -41,7 +41,16 @@ def attribution_chart(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("share:Q", title="share of the row's largest", scale=SHARE_SCALE,
                         legend=alt.Legend(orient="bottom", gradientLength=200)),
         tooltip=["pointer:N", "piece:N", alt.Tooltip("score:Q", format=".4f"), alt.Tooltip("share:Q", format=".2f")],
-    ).properties(width=alt.Step(34), height=alt.Step(30))
+    ).properties(width=alt.Step(column_px(len(keys))), height=alt.Step(30))
+
+
+# The pieces' columns share this width, so that a long sentence's row still fits the page's column beside the
+# row names (25 pieces at 34 px each made the chart 990 px wide in a 906 px column).
+ROW_PX = 600
+
+
+def column_px(pieces: int) -> int:
+    return max(8, min(34, ROW_PX // max(1, pieces)))
 
 
 def removal_frame(removals: list[Any], src_pieces: list[str], labels: dict[str, str],

@@ -1,5 +1,6 @@
 """The beam search tree, drawn on the Step-by-step page and in the Lesson: every hypothesis the search
-held (and, on request, those it pruned), placed by step and by rank within the step.
+held (and, on request, those it pruned), laid out as a tidy tree by studio.shared.charts.beam_layout;
+beam_frames places them by step and rank within the step, as the search ranked them.
 """
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import BeamNode
+from studio.shared.charts import beam_layout
 from studio.shared.text import show_piece
 
 STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
@@ -38,34 +40,57 @@ def _parent(node: BeamNode) -> int:
 
 
 def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show_pruned: bool = False,
-                    max_width: int = 620) -> alt.LayerChart:
-    """Steps run down the page, hypotheses across by their rank at that step (0 = best score); colour =
-    what the search did with each. Each piece is written beside its dot, so with beam 5 and 20 steps
-    every label keeps its own place. `current_step` (from 1) draws a band across that step.
+                    max_width: int = 620, output_ids: list[int] | None = None, max_rows: int = 56) -> alt.LayerChart:
+    """The search tree as Seq2Seq-Vis draws it: steps left to right, each hypothesis a dot and its piece written
+    out whole, an edge from each piece to the pieces that extended it; colour = what the search did with it.
+    Laid out by studio.shared.charts.beam_layout, so that no edge crosses a label or another edge.
 
-    Kept and finished hypotheses fit `max_width` with whole labels; with the pruned candidates too
-    (twice as many columns) long pieces are cut short: the table beside the tree writes them out."""
-    points, edges = beam_frames(nodes)
-    if not show_pruned:
-        points, edges = points[points["status"] != "pruned"], edges[edges["status"] != "pruned"]
-    longest = max((len(p) for p in points["piece"]), default=1)
-    ranks = int(points["rank"].max()) + 1 if len(points) else 1
-    column = max(44, min(120, 8 * longest + 28, max_width // (ranks + 1)))
-    x = alt.X("rank:Q", title="rank at this step (0 = best score)", axis=alt.Axis(tickMinStep=1, orient="top"),
-              scale=alt.Scale(domain=[-0.3, max(1, int(points["rank"].max()) if len(points) else 1) + 0.7]))
-    y = alt.Y("step:Q", title="step", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(reverse=True, domainMin=0))
+    Pruned candidates stay collapsed unless `show_pruned`. `output_ids` (the translation the search returned)
+    puts that hypothesis on the top row, in bold. A tree wider than `max_width` or taller than `max_rows`
+    shows the steps around `current_step` (from 1, shaded), or from the start, that fit; the title says which."""
+    placed = beam_layout.layout(nodes, current_step, show_pruned, output_ids, max_width, max_rows)
+    width, height = placed.width, placed.height
+    across = alt.Scale(domain=[0, width], nice=False, zero=False)
+    x = alt.X("x:Q", axis=None, scale=across)
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[0, height], nice=False, zero=False, reverse=True))
     color = alt.Color("status:N", scale=STATUS_COLORS, title="hypothesis", legend=alt.Legend(orient="bottom"))
-    lines = alt.Chart(edges).mark_rule(strokeWidth=1.5).encode(x=x, y=y, x2="rank2:Q", y2="step2:Q", color=color)
-    tooltip = ["piece:N", "id:Q", "step:Q", "rank:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f"),
-               alt.Tooltip("score:Q", format=".3f")]
-    dots = alt.Chart(points).mark_circle(size=110, opacity=1).encode(x=x, y=y, color=color, tooltip=tooltip)
-    labels = alt.Chart(points).mark_text(align="left", dx=8, fontSize=13, limit=column - 12).encode(
-        x=x, y=y, text="piece:N", tooltip=tooltip)
-    root = alt.Chart(pd.DataFrame({"step": [0], "rank": [0], "piece": ["<s>"]})).mark_text(
-        align="left", dx=8, fontSize=13).encode(x=x, y=y, text="piece:N")
-    layers = [lines, dots, labels, root]
-    if current_step is not None:
-        marker = pd.DataFrame({"step": [current_step]})
-        layers.insert(0, alt.Chart(marker).mark_rule(color="#f2c14e", strokeWidth=22, opacity=0.35).encode(y=y))
-    steps = int(points["step"].max()) + 1 if len(points) else 1
-    return alt.layer(*layers).properties(width=column * (ranks + 1), height=max(120, 30 * steps))
+    points = pd.DataFrame([
+        {"x": p.x, "y": p.y, "text_x": p.text_x, "piece": p.piece, "step": p.column,
+         "status": "kept" if p.status == "start" else p.status, "logprob": p.logprob, "score": p.score,
+         "chosen": p.chosen, "ink": "#8a8a8a" if p.status == "pruned" else "#1b1b1b"} for p in placed.nodes
+    ], columns=["x", "y", "text_x", "piece", "step", "status", "logprob", "score", "chosen", "ink"])
+    segments = pd.DataFrame([
+        {"x": s.x, "y": s.y, "x2": s.x2, "y2": s.y2, "status": s.status, "stroke": 2.6 if s.chosen else 1.2}
+        for s in placed.segments], columns=["x", "y", "x2", "y2", "status", "stroke"])
+    tooltip = ["piece:N", "step:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f", title="log p(piece)"),
+               alt.Tooltip("score:Q", format=".3f", title="log p(hypothesis)")]
+    edges = alt.Chart(segments).mark_rule(strokeCap="round").encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", color=color, size=alt.Size("stroke:Q", scale=None, legend=None))
+    dots = alt.Chart(points).mark_circle(size=4 * beam_layout.DOT_PX ** 2, opacity=1).encode(
+        x=x, y=y, color=color, tooltip=tooltip)
+    text = alt.Chart(points).encode(x=alt.X("text_x:Q", axis=None, scale=across), y=y, text="piece:N",
+                                    color=alt.Color("ink:N", scale=None), tooltip=tooltip)
+    labels = [text.transform_filter(~alt.datum.chosen).mark_text(align="left", baseline="middle",
+                                                                  fontSize=beam_layout.FONT_PX),
+              text.transform_filter(alt.datum.chosen).mark_text(align="left", baseline="middle", fontWeight="bold",
+                                                                 fontSize=beam_layout.FONT_PX)]
+    headers = pd.DataFrame([{"x": left + beam_layout.DOT_PX, "y": beam_layout.HEADER_PX / 2, "step": str(step),
+                             "current": step == current_step} for step, (left, _) in placed.columns.items() if step],
+                           columns=["x", "y", "step", "current"])
+    header = alt.Chart(headers).mark_text(align="center", baseline="middle", fontSize=11).encode(
+        x=x, y=y, text="step:N", color=alt.condition(alt.datum.current, alt.value("#111111"), alt.value("#8a8a8a")))
+    layers = [edges, dots, *labels, header]
+    if placed.earlier:
+        marks = pd.DataFrame([{"x": m.text_x, "y": m.y, "piece": m.piece} for m in placed.earlier])
+        layers.append(alt.Chart(marks).mark_text(align="left", baseline="middle", fontSize=beam_layout.FONT_PX,
+                                                 color="#6b6b6b").encode(x=x, y=y, text="piece:N"))
+    if current_step is not None and current_step in placed.columns:
+        left, right = placed.columns[current_step]
+        band = pd.DataFrame({"x": [left - 6], "x2": [right + 6], "y": [0], "y2": [height]})
+        layers.insert(0, alt.Chart(band).mark_rect(color="#f2c14e", opacity=0.22).encode(
+            x=x, y=y, x2="x2:Q", y2="y2:Q"))
+    title = (f"steps {max(placed.first, 1)}–{placed.last} of {placed.steps}"
+             if placed.first > 0 or placed.last < placed.steps else None)
+    chart = alt.layer(*layers).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
+    return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=12, fontWeight="normal",
+                                                  color="#6b6b6b")) if title else chart

@@ -20,9 +20,10 @@ class LengthColumns:
 
 
 def length_chart(frame: pd.DataFrame, columns: LengthColumns, score_title: str, length_title: str,
-                 fraction: bool = False) -> alt.LayerChart:
+                 fraction: bool = False, colors: alt.Scale | None = None) -> alt.LayerChart:
     """`fraction`: the score is a share from 0 to 1 (exact match), drawn in % on a fixed 0-100% axis; otherwise
-    it is drawn as it is (BLEU), its axis fitted to the scores."""
+    it is drawn as it is (BLEU), its axis fitted to the scores. `colors`: the series' hues (a page that draws
+    the same runs elsewhere keeps each run's hue); by default hues far apart, never two shades of one."""
     order = list(dict.fromkeys(frame.sort_values(columns.order)[columns.bucket]))
     score = alt.Y(f"{columns.score}:Q", title=score_title)
     if fraction:
@@ -31,9 +32,12 @@ def length_chart(frame: pd.DataFrame, columns: LengthColumns, score_title: str, 
         x=alt.X(f"{columns.bucket}:O", sort=order, title=length_title, axis=alt.Axis(labelAngle=0)),
         y=score,
         # One entry per line, below the chart and never cut: model names with their architecture are long.
-        color=alt.Color(f"{columns.series}:N", title=columns.series,
+        color=alt.Color(f"{columns.series}:N", title=columns.series, scale=colors or alt.Scale(scheme="tableau10"),
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=[f"{columns.series}:N", f"{columns.bucket}:N", "sentences:Q",
                  alt.Tooltip(f"{columns.score}:Q", format=".1%" if fraction else ".1f", title=score_title)],
     )
-    return (base.mark_line() + base.mark_circle(size=80)).properties(height=280)
+    # "fit-x": the plot keeps its height and the legend (one line per series) goes below it, never
+    # squeezing the plot until its axis title is cut.
+    return (base.mark_line() + base.mark_circle(size=80)).properties(
+        height=280, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
