@@ -91,7 +91,7 @@ def cell_chart(pre: np.ndarray, state: np.ndarray, nonlinearity: str = "tanh") -
         strokeDash=alt.condition(alt.datum.function == used, alt.value([1, 0]), alt.value([5, 4])))
     points = alt.Chart(dots, name="units").mark_circle(size=34, opacity=0.75, color="#1f77b4").encode(
         x=x, y=y, tooltip=["unit:Q", alt.Tooltip("a:Q", format="+.3f"), alt.Tooltip("h:Q", format="+.3f")])
-    return svg(alt.layer(lines, points).properties(width=380, height=340))
+    return svg(alt.layer(lines, points).properties(width=300, height=320))
 
 
 def word_change_chart(words: list[str], changes: list[float], focus: int | None) -> alt.Chart:
@@ -184,7 +184,7 @@ def curves_chart(frame: pd.DataFrame, uniform: float | None, y_title: str, heigh
         layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color="#777777").encode(y="value:Q"))
         layers.append(alt.Chart(rule).mark_text(align="right", baseline="bottom", dy=-3, color="#555555",
                                                 x="width").encode(y="value:Q", text="label:N"))
-    return svg(alt.layer(*layers).properties(width=360, height=height))
+    return svg(alt.layer(*layers).properties(width=300, height=height))
 
 
 def piece_loss_chart(pieces: list[str], losses: list[float]) -> alt.LayerChart:
