@@ -38,6 +38,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks import app_server
+from benchmarks.common import REPO
 
 GOAL = "p95 <= 500 ms per interaction for 20 sessions with a 2 s mean pause on one process; memory levels off"
 STEP_PAGE = "Step_by_step"
@@ -352,6 +353,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="0: one `streamlit run app.py`; N: deploy/classroom.sh with N replicas behind HAProxy")
     parser.add_argument("--model", default="dates", help="the model the sessions open the step page on")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
+    parser.add_argument("--app-dir", type=Path, default=REPO,
+                        help="the checkout whose app is served (an older commit, for a before/after comparison)")
     parser.add_argument("--name", default="", help="result file name (default: load, or load-replicasN)")
     return parser.parse_args(argv)
 
@@ -374,13 +377,13 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     started = machine()
-    settings = {k: v for k, v in vars(args).items() if k != "name"}
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "name"}
     if args.replicas:
-        with app_server.classroom(args.replicas) as room:
+        with app_server.classroom(args.replicas, app_dir=args.app_dir) as room:
             results = measure(room.url, list(room.replicas.values()), args.sessions, args.rounds, args.timeout,
                               args.think, args.model)
     else:
-        with app_server.running() as (url, server):
+        with app_server.running(app_dir=args.app_dir) as (url, server):
             results = measure(url, [server.pid], args.sessions, args.rounds, args.timeout, args.think, args.model)
     report(args, results)
     write_result(args.name or ("load" if not args.replicas else f"load-replicas{args.replicas}"), settings, results,

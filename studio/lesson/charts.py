@@ -17,7 +17,9 @@ import pandas as pd
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
-WIDTH = 760  # the main column is about 860 px wide at 1400 px with the sidebar open
+# The plot, without its labels: the main column is 740 px wide at 1280 px with the sidebar open (860 at
+# 1400), and a row label or a legend takes up to ~130 px beside it.
+WIDTH = 600
 MAX_HEIGHT = 600
 VALUE_SCALE = alt.Scale(scheme="blueorange", domain=[-1, 1], clamp=True)
 FOCUS = "#e4572e"

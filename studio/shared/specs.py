@@ -5,15 +5,17 @@ page) sends the stored spec. st.cache_data hands each caller its own copy of the
 """
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, Callable
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
 from seq2seq.config import DecodeConfig
 from seq2seq.service import ModelInfo, Trace
-from studio.shared.charts.pieces import output_chips
+from studio.shared.charts.pieces import output_chips_chart, output_chips_frame, output_chips_layout
 
 Spec = dict[str, Any]
 # A spec is a few kilobytes: thousands stay within a few megabytes.
@@ -32,6 +34,28 @@ def spec(chart: alt.TopLevelMixin | None) -> Spec | None:
     return value
 
 
+# (kind, layout) -> (a chart's spec without its data, the name of its one dataset); holds no data.
+_TEMPLATES: dict[tuple, tuple[Spec, str]] = {}
+
+
+def templated(kind: str, layout: tuple, frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> Spec:
+    """The spec of build(frame), for a chart that depends on its data only through `frame`'s rows and the
+    `layout` values: Altair builds and serialises it once per (kind, layout), and every later frame only
+    replaces the one dataset (a few milliseconds instead of a hundred for a layered chart). The dataset
+    keeps its name, so the browser swaps the data of the chart it has drawn instead of drawing anew."""
+    found = _TEMPLATES.get((kind, layout))
+    if found is None:
+        value = build(frame).to_dict(validate=False)
+        names = list(value.pop("datasets", {}))
+        if len(names) != 1:
+            raise ValueError(f"{kind}: a templated chart draws one dataset, not {len(names)}")
+        found = _TEMPLATES[(kind, layout)] = (value, names[0])
+    template, name = found
+    value = copy.deepcopy(template)
+    value["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(frame)}
+    return value
+
+
 def show(value: Spec | None, stretch: bool = False) -> None:
     if value is not None:
         st.vega_lite_chart(spec=value, width="stretch" if stretch else "content")
@@ -40,7 +64,8 @@ def show(value: Spec | None, stretch: bool = False) -> None:
 @st.cache_data(max_entries=MAX_SPECS, show_spinner=False)
 def _chips(path: str, version: float, decode: DecodeConfig, source: tuple[int, ...],
            choices: tuple[tuple[int, bool], ...], _steps: list) -> Spec:
-    return spec(output_chips(_steps))
+    frame = output_chips_frame(_steps)
+    return templated("output chips", output_chips_layout(frame), frame, output_chips_chart)
 
 
 def translation_chips(info: ModelInfo, decode: DecodeConfig, trace: Trace) -> Spec:

@@ -7,10 +7,16 @@ import streamlit as st
 from seq2seq.config import DecodeConfig
 from studio.shared import cache
 from studio.shared.charts.beam import beam_tree_chart
-from studio.shared.charts.pieces import candidates_chart, output_chips
+from studio.shared.charts.pieces import (
+    candidates_chart_of,
+    candidates_frame,
+    output_chips_chart,
+    output_chips_frame,
+    output_chips_layout,
+)
 from studio.shared.selection import Selection
-from studio.shared.specs import MAX_SPECS, Spec, spec
-from studio.step.charts import step_attention_chart
+from studio.shared.specs import MAX_SPECS, Spec, spec, templated
+from studio.step.charts import step_attention_chart_of, step_attention_frame
 
 
 @st.cache_data(max_entries=MAX_SPECS, show_spinner=False)
@@ -18,9 +24,12 @@ def _step(path: str, version: float, text: str, decode: DecodeConfig, prefix: tu
           index: int) -> dict[str, Spec | None]:
     trace = cache.cached_trace(path, version, text, decode, prefix).trace
     step = trace.steps[index]
-    return {"chips": spec(output_chips(trace.steps[: index + 1])),
-            "candidates": spec(candidates_chart(step)),
-            "attention": spec(step_attention_chart(step, trace.src_pieces)),
+    chips = output_chips_frame(trace.steps[: index + 1])
+    attention = None if step.attention is None else step_attention_frame(step, trace.src_pieces)
+    return {"chips": templated("output chips", output_chips_layout(chips), chips, output_chips_chart),
+            "candidates": templated("candidates", (), candidates_frame(step), candidates_chart_of),
+            "attention": None if attention is None else templated("step attention", (), attention,
+                                                                  step_attention_chart_of),
             "beam": spec(tree_chart(trace, index + 1)) if trace.beam else None}
 
 

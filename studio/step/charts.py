@@ -16,8 +16,16 @@ def step_attention_chart(step: StepTrace, src_pieces: list[str]) -> alt.Chart | 
     bottom in source order, so that every piece keeps a readable label however long the sentence."""
     if step.attention is None:
         return None
-    frame = pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
-                          "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
+    return step_attention_chart_of(step_attention_frame(step, src_pieces))
+
+
+def step_attention_frame(step: StepTrace, src_pieces: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"source": [key(j, p) for j, p in enumerate(src_pieces)],
+                         "source piece": [show_piece(p) for p in src_pieces], "weight": step.attention})
+
+
+def step_attention_chart_of(frame: pd.DataFrame) -> alt.Chart:
+    """step_attention_chart for a step_attention_frame: the chart depends on nothing but its rows."""
     return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
         y=alt.Y("source:O", title="source piece", axis=piece_axis([], labelAngle=0)),
         x=alt.X("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),

@@ -57,7 +57,7 @@ def _chip_grid(frame: pd.DataFrame, width_px: int = CHIP_ROW_PX) -> pd.DataFrame
 
 
 def _chips(frame: pd.DataFrame, color: alt.Color | alt.ColorValue, tooltip: list, light_text=None) -> alt.LayerChart:
-    frame = _chip_grid(frame)
+    """Chips of a frame laid out by _chip_grid; the chart depends on the data only through the chip width."""
     step = chip_step(frame["piece"].tolist())
     base = alt.Chart(frame).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None), tooltip=tooltip)
     rect = base.mark_rect(cornerRadius=7, stroke="white", strokeWidth=4).encode(color=color)
@@ -71,7 +71,7 @@ def source_chips(trace: Trace) -> alt.LayerChart:
     """The source as the model reads it: one chip per piece (EOS included); hover for the id."""
     frame = pd.DataFrame({"piece": [show_piece(p) for p in trace.src_pieces], "id": trace.src_ids,
                           "position": range(len(trace.src_ids))})
-    return _chips(frame, alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
+    return _chips(_chip_grid(frame), alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
 
 
 def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
@@ -89,7 +89,19 @@ def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
 
 def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
     """Output pieces coloured by the entropy of the step that chose them: dark = the model hesitated."""
-    frame = steps_frame(steps)
+    return output_chips_chart(output_chips_frame(steps))
+
+
+def output_chips_frame(steps: list[StepTrace]) -> pd.DataFrame:
+    return _chip_grid(steps_frame(steps))
+
+
+def output_chips_layout(frame: pd.DataFrame) -> tuple:
+    """What output_chips_chart takes from its data besides the rows themselves: the chip width."""
+    return (chip_step(frame["piece"].tolist()),)
+
+
+def output_chips_chart(frame: pd.DataFrame) -> alt.LayerChart:
     color = alt.Color("entropy:Q", title="entropy (nats)",
                       scale=alt.Scale(scheme="orangered", domain=[0, ENTROPY_MAX], clamp=True),
                       legend=GRADIENT_LEGEND)
@@ -113,7 +125,11 @@ def candidates_frame(step: StepTrace) -> pd.DataFrame:
 
 def candidates_chart(step: StepTrace) -> alt.LayerChart:
     """Next-piece probabilities, best first, the piece actually taken in the highlight colour."""
-    frame = candidates_frame(step)
+    return candidates_chart_of(candidates_frame(step))
+
+
+def candidates_chart_of(frame: pd.DataFrame) -> alt.LayerChart:
+    """candidates_chart for a candidates_frame: the chart depends on nothing but its rows."""
     base = alt.Chart(frame).encode(
         y=alt.Y("candidate:O", title=None, axis=piece_axis([], labelAngle=0, labelFontSize=14)),
         x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
