@@ -137,3 +137,25 @@ def test_the_bottleneck_view_puts_attention_first_and_every_no_attention_model_a
     assert [m.name for m in compared_models(models["plain-rnn"], listed)][0] == "gru-attention"
     assert architecture(models["plain-rnn"]) == "plain tanh RNN, no attention"
     assert architecture(models["gru-attention"]) == "GRU, attention"
+
+
+def test_the_bottleneck_view_sets_the_twins_beside_the_attention_model_trained_on_their_budget(tmp_path):
+    def with_budget(name: str, attention: str, cpu_budget_s: float) -> None:
+        target = tmp_path / name
+        if not target.exists():
+            copy_with(tmp_path, name, attention)
+        config = json.loads((target / "config.json").read_text())
+        config["train"]["cpu_budget_s"] = cpu_budget_s
+        (target / "config.json").write_text(json.dumps(config))
+
+    with_budget("default", "bahdanau", 14400)  # the shipped default: another budget than the twins
+    with_budget("twin-attention", "bahdanau", 2400)
+    with_budget("twin-none", "none", 2400)
+    with_budget("twin-plain", "none", 2400)
+    listed = list_models(tmp_path)
+    models = {m.name: m for m in listed}
+    assert [m.name for m in compared_models(models["default"], listed)] == ["twin-attention", "twin-none", "twin-plain"]
+    assert [m.name for m in compared_models(models["twin-none"], listed)][0] == "twin-attention"
+    with_budget("twin-plain", "none", 600)  # twins on different budgets: nothing to match, the choice stands
+    listed = list_models(tmp_path)
+    assert [m.name for m in compared_models({m.name: m for m in listed}["default"], listed)][0] == "default"

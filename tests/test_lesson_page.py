@@ -15,7 +15,7 @@ from studio.lesson.steps import STEPS
 from studio.lesson.words import default_focus, gradient_letters, letter_positions, sentence_words, word_pieces
 from studio.shared import glossary
 
-NEEDED = (cache.STORY, cache.ATTENTION, cache.TWIN, "grad-rnn", "grad-gru", "grad-lstm")
+NEEDED = (cache.STORY, cache.ATTENTION, cache.TWIN, cache.REFERENCE, "grad-rnn", "grad-gru", "grad-lstm")
 pytestmark = pytest.mark.skipif(not all((ROOT / "checkpoints" / name).is_dir() for name in NEEDED),
                                 reason="the lesson's shipped models are not all here")
 SENTENCE = "My brother and I went to the market yesterday morning."

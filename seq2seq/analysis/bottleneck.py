@@ -60,12 +60,29 @@ def find_twin(info: ModelInfo, models: list[ModelInfo]) -> ModelInfo | None:
     return twins[0] if twins else None
 
 
+def _budget_of(info: ModelInfo) -> tuple:
+    """What a run was allowed to spend (CPU seconds, wall seconds, epochs) and where it started from."""
+    try:
+        train = read_config(info.path).get("train", {})
+    except UserError:
+        return (None,)
+    return (train.get("cpu_budget_s") or 0, train.get("time_budget_s") or 0, train.get("epochs"),
+            train.get("init_from") or "")
+
+
 def compared_models(info: ModelInfo, models: list[ModelInfo]) -> list[ModelInfo]:
-    """The bottleneck view's models: one with attention first, then every no-attention one on its data."""
-    if attention_of(info) != "none":
-        return [info, *find_twins(info, models)]
-    partner = find_twin(info, models)
-    return [] if partner is None else [partner, *find_twins(partner, models)]
+    """The bottleneck view's models: one with attention first, then every no-attention one on its data.
+    The model with attention is the one trained on the twins' budget where one is listed (the shipped
+    default had a GPU and a fine-tune its twins did not), so that attention is all that differs."""
+    lead = info if attention_of(info) != "none" else find_twin(info, models)
+    if lead is None:
+        return []
+    twins = find_twins(lead, models)
+    budgets = {_budget_of(twin) for twin in twins}
+    if len(budgets) == 1 and _budget_of(lead) not in budgets:
+        alike = [m for m in find_twins(twins[0], models) if _budget_of(m) in budgets]
+        lead = alike[0] if alike else lead
+    return [lead, *twins]
 
 
 def architecture(info: ModelInfo) -> str:

@@ -27,6 +27,9 @@ def bottleneck(selection: Selection, sentence: str) -> None:
                 f"trained on the same data ({escape_markdown(info.data)}) with attention {wanted}, e.g. "
                 "`checkpoints/tatoeba-en-fr` and `checkpoints/tatoeba-en-fr-noattn`.")
         return
+    if models[0].path != info.path and service.attention_of(info) != "none":
+        st.caption(f"{escape_markdown(info.name)} was trained on another budget than its no-attention twins, so "
+                   f"the comparison sets them beside {escape_markdown(models[0].name)}, trained as they were.")
     labels = [attention_label(m) for m in models]
     for column, model, label in zip(st.columns(len(models)), models, labels):
         column.markdown(f"**{escape_markdown(label)}**")

@@ -368,12 +368,13 @@ def training(ctx: Context) -> None:
     uniform = math.log(vocabulary)
     first, last = train_rows[0], train_rows[-1]
     best_bleu = max((r["bleu"] for r in valid_rows if "bleu" in r), default=None)
-    reference_default = cache.translations(cache.model(cache.ATTENTION), [ctx.text])[0] \
-        if _has(cache.ATTENTION) else ""
+    reference_default = cache.translations(cache.model(cache.REFERENCE), [ctx.text])[0] \
+        if _has(cache.REFERENCE) else ""
     reference = st.text_input("Reference translation of your sentence (what training would compare with)",
                               key=query.widget_key("reference", reference_default), on_change=query.keep,
                               args=("reference",),
-                              max_chars=400, help="By default the attention model's translation (step 8).") \
+                              max_chars=400,
+                              help=f"By default the translation of {cache.REFERENCE}, the app's default model.") \
         or reference_default
     query.publish({"reference": reference if reference != reference_default else None})
     forced = cache.teacher_forced(info, ctx.text, reference) if reference.strip() else None
