@@ -144,6 +144,18 @@ def fresh_runs_dir(request, tmp_path):
         yield root
 
 
+SCRIPT_DONE = ("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') "
+               "=== 'notRunning'")
+
+
+def settle(page, pause_ms: int = 600) -> None:
+    """Until the script run is over and stays over: vega-embed draws a moment after the run ends, and a
+    fragment or a widget's callback may start another run meanwhile."""
+    page.wait_for_function(SCRIPT_DONE)
+    page.wait_for_timeout(pause_ms)
+    page.wait_for_function(SCRIPT_DONE)
+
+
 def playwright_or_skip():
     """Playwright's sync API, for a module of real-browser tests; the module is skipped without it or
     without Debian's chromium."""

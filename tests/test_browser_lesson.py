@@ -16,7 +16,7 @@ import re
 import urllib.parse
 
 import pytest
-from conftest import ARTIFACTS, ROOT, playwright_or_skip
+from conftest import ARTIFACTS, ROOT, playwright_or_skip, settle
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -60,14 +60,6 @@ def page(browser_page):
     browser_page.on("pageerror", lambda e: errors.append(str(e)))
     browser_page.errors = errors
     return browser_page
-
-
-def settle(page) -> None:
-    state = ("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') "
-             "=== 'notRunning'")
-    page.wait_for_function(state)
-    page.wait_for_timeout(500)
-    page.wait_for_function(state)
 
 
 def at_step(page, number: int) -> None:

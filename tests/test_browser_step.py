@@ -16,7 +16,7 @@ import signal
 import urllib.parse
 
 import pytest
-from conftest import ARTIFACTS, BROWSER_WAIT_MS, ROOT, playwright_or_skip
+from conftest import ARTIFACTS, BROWSER_WAIT_MS, ROOT, playwright_or_skip, settle
 
 from seq2seq.catalog import DEFAULT_MODEL
 
@@ -98,15 +98,6 @@ TREE = """el => {
                                                                                           ...rect(t)}))};
 }"""
 PRUNED_FILL = "#c7c7c7"
-
-
-def settle(page) -> None:
-    """Until the script run (and the drawing after it) is over."""
-    done = ("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') "
-            "=== 'notRunning'")
-    page.wait_for_function(done)
-    page.wait_for_timeout(600)
-    page.wait_for_function(done)
 
 
 def open_page(page, url: str, path: str, **params) -> None:

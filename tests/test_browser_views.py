@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import conftest
 from conftest import ARTIFACTS, BROWSER_WAIT_MS, ROOT, playwright_or_skip
 
 from seq2seq.catalog import DEFAULT_MODEL
@@ -90,12 +91,7 @@ def browser(browser_page):
 
 
 def settle(page) -> None:
-    """Wait until the script run (and the vega drawing after it) is over."""
-    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
-                           "?.getAttribute('data-test-script-state') === 'notRunning'")
-    page.wait_for_timeout(SETTLE_MS)
-    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
-                           "?.getAttribute('data-test-script-state') === 'notRunning'")
+    conftest.settle(page, SETTLE_MS)
 
 
 def check(page, console: Console, where: str) -> None:

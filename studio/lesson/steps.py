@@ -152,15 +152,24 @@ def cell(ctx: Context) -> None:
 
 # ---------------------------------------------------------------- 2. the bidirectional encoder
 
-def encoder(ctx: Context) -> None:
+def story_both_ways(ctx: Context):
+    """(model, its encoder's walk over the sentence, the pieces) for steps 2 and 3, or None with a note on
+    screen where the story's model is missing or reads one way only."""
     info = cache.model(cache.STORY)
     if info is None:
-        return
+        return None
     walk = cache.walk(info, ctx.text)
-    enc, pieces = walk.encoder, walk.src_pieces
-    if enc.backward is None:
+    if walk.encoder.backward is None:
         st.info(f"{info.name} reads in one direction only.")
+        return None
+    return info, walk.encoder, walk.src_pieces
+
+
+def encoder(ctx: Context) -> None:
+    story = story_both_ways(ctx)
+    if story is None:
         return
+    info, enc, pieces = story
     n, size = len(pieces), enc.forward.shape[1]
     both = enc.forward.shape[1] + enc.backward.shape[1]
     own = word_pieces(pieces, ctx.focus)
@@ -188,14 +197,10 @@ def encoder(ctx: Context) -> None:
 # ---------------------------------------------------------------- 3. the fixed-length vector
 
 def bridge(ctx: Context) -> None:
-    info = cache.model(cache.STORY)
-    if info is None:
+    story = story_both_ways(ctx)
+    if story is None:
         return
-    walk = cache.walk(info, ctx.text)
-    enc, pieces = walk.encoder, walk.src_pieces
-    if enc.backward is None:
-        st.info(f"{info.name} reads in one direction only.")
-        return
+    info, enc, pieces = story
     s0, size = enc.bridge, len(enc.bridge)
     forward_last, backward_first = enc.forward[-1], enc.backward[0]
     drops = cache.word_drops(info, ctx.words)
