@@ -82,11 +82,11 @@ def copy_model(tmp_path_factory):
     return out
 
 
-def run_align(checkpoint, text: str, capsys) -> tuple[list[str], str]:
+def run_align(checkpoint, text: str, capsys, *options: str) -> tuple[list[str], str]:
     old = sys.stdin
     sys.stdin = io.TextIOWrapper(io.BytesIO(text.encode()))
     try:
-        assert cli_main(["align", "--checkpoint", str(checkpoint)]) == 0
+        assert cli_main(["align", "--checkpoint", str(checkpoint), *options]) == 0
     finally:
         sys.stdin = old
     captured = capsys.readouterr()
@@ -97,7 +97,7 @@ def test_align_links_a_copy_toy_on_the_diagonal_one_line_per_input(copy_model, c
     words = ["a b c d e f", "h e l l o", "q", "s t u d i o s"]
     text = "\n".join(f"{w} ||| {w}" for w in words[:2]) + "\n\nnot a pair\n" + \
            "\n".join(f"{w} ||| {w}" for w in words[2:]) + "\n"
-    lines, errors = run_align(copy_model, text, capsys)
+    lines, errors = run_align(copy_model, text, capsys, "--method", "argmax")
     assert len(lines) == 6 and lines[2] == "" and lines[3] == ""
     assert "line 3: empty line" in errors and "line 4: expected" in errors
     rows = [lines[0], lines[1], lines[4], lines[5]]
@@ -112,7 +112,9 @@ def test_align_of_the_api_and_the_cli_agree(copy_model, capsys):
     translator = Translator(load_checkpoint(copy_model))
     pairs = [("a b c".split(), "a b c".split()), ("x y".split(), "x y".split())]
     lines, _ = run_align(copy_model, "a b c ||| a b c\nx y ||| x y\n", capsys)
-    assert lines == [pharaoh(found) for found in align(translator, pairs)]
+    assert lines == [pharaoh(found) for found in align(translator, pairs, method="intersect")]  # the CLI's default
+    lines, _ = run_align(copy_model, "a b c ||| a b c\nx y ||| x y\n", capsys, "--method", "argmax")
+    assert lines == [pharaoh(found) for found in align(translator, pairs, method="argmax")]
 
 
 def test_guide_rows_share_the_target_attention_and_the_loss_is_cross_entropy():

@@ -552,7 +552,7 @@ def compare_attention(ctx: Context, info) -> None:
     without = cache.translations(twin, [ctx.text])[0]
     story = cache.translations(cache.model(cache.STORY), [ctx.text])[0] if _has(cache.STORY) else None
     st.markdown(
-        f"**With attention** ({info.name}): {quoted(with_attention)}  \n**Without** ({twin.name}, the same data "
+        f"**With attention** ({info.name}): {quoted(with_attention)}  \n**Without** ({twin.name}, the same data, budget "
         f"and sizes, only the fixed vector): {quoted(without)}"
         + (f"  \n**The plain RNN of steps 1-6** ({cache.STORY}): {quoted(story)}" if story is not None else ""))
     differ = with_attention != without
