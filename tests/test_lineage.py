@@ -2,6 +2,8 @@
 data, steps, epochs, seconds and machine; a resumed run is one stage whose clocks and curve continue."""
 import json
 
+from conftest import ROOT
+
 from seq2seq.config import train_config_from_dict
 from seq2seq.training.history import read_history
 from seq2seq.training.presets import get_preset
@@ -57,3 +59,16 @@ def test_a_cpu_budget_stops_the_run_and_says_so(tmp_path):
     trainer.run()
     metrics = metrics_of(tmp_path)
     assert metrics["stop_reason"] == "cpu_budget" and 0.5 <= metrics["cpu_seconds"] < 30
+
+
+def test_every_shipped_model_started_from_another_records_each_stage():
+    """A fine-tuned checkpoint's metrics.json tells its whole story: the stage it started from first."""
+    for metrics in sorted((ROOT / "checkpoints").glob("*/metrics.json")):
+        facts = json.loads(metrics.read_text())
+        started_from = json.loads((metrics.parent / "config.json").read_text())["train"].get("init_from")
+        lineage = facts.get("lineage", [])
+        if started_from:
+            assert len(lineage) >= 2, f"{metrics.parent.name} starts from {started_from} but records {len(lineage)} stage(s)"
+            assert sum(stage["steps"] for stage in lineage) > facts["steps"], metrics.parent.name
+        for stage in lineage:
+            assert {"data", "steps", "epochs", "train_seconds", "hardware"} <= set(stage), metrics.parent.name
