@@ -169,7 +169,7 @@ def test_bottleneck_names_every_difference_between_the_models_it_sets_side_by_si
     if len(models) < 2:
         pytest.skip("the default model has no no-attention twin here")
     text = open_view(page, console, server_url, "Bottleneck")
-    comparison = service.compare_models(models, ("attention",))
+    comparison = service.compare_models(models, ("attention", "cell"))
     assert comparison.sentence() in text
     for fact in comparison.beyond:  # computed from the shipped files: whatever differs is named
         assert fact.label.split(" (")[0] in text

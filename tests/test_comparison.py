@@ -97,3 +97,20 @@ def test_the_shipped_gradient_trio_is_compared_from_its_files():
     # Whatever is shipped, the sentence names exactly the differences the files show.
     for fact in found.beyond:
         assert fact.label.split(" (")[0] in found.sentence()
+
+
+def test_within_one_cpu_budget_more_steps_for_a_cheaper_cell_follow_from_the_cell(tmp_path):
+    budget = {"cpu_budget_s": 2400, "epochs": 60}
+    models = {"gru": checkpoint(tmp_path / "gru", {"cell": "gru"}, budget,
+                                metrics(steps=2162, epochs=5, train_seconds=4727.7, cpu_seconds=2400.0, parameters=9)),
+              "rnn": checkpoint(tmp_path / "rnn", {}, budget,
+                                metrics(steps=2852, epochs=7, train_seconds=4682.2, cpu_seconds=2400.3))}
+    found = compare(models, ("cell",))
+    assert found.fact("budget").values == ("40.0 min of CPU, ≤ 60 epochs",) * 2 and not found.fact("budget").differs
+    assert [f.key for f in found.beyond] == []
+    assert {f.key for f in found.consequences} == {"parameters", "epochs", "steps", "time"}
+    assert not found.fact("cpu").differs  # 40.0 min each
+    other = checkpoint(tmp_path / "longer", {}, {"cpu_budget_s": 4800, "epochs": 60},
+                       metrics(steps=5700, epochs=14, cpu_seconds=4800.0))
+    found = compare({"gru": models["gru"], "longer": other}, ("cell",))
+    assert {"budget", "steps", "epochs", "cpu"} <= {f.key for f in found.beyond}  # a bigger budget is named

@@ -21,15 +21,22 @@ from seq2seq.training.provenance import lineage_of
 # (key, in words), in the order a table lists them.
 FACTS = (("data", "data"), ("pairs", "training pairs"), ("pieces", "pieces (source + target)"),
          ("cell", "cell"), ("attention", "attention"), ("sizes", "sizes"), ("parameters", "parameters"),
-         ("recipe", "recipe of the last stage"), ("stages", "training stages"), ("epochs", "epochs"),
-         ("steps", "steps"), ("time", "training time"), ("hardware", "hardware"))
+         ("recipe", "recipe of the last stage"), ("guidance", "guided alignment"),
+         ("budget", "budget of the last stage"),
+         ("stages", "training stages"), ("epochs", "epochs"), ("steps", "steps"), ("cpu", "CPU time"),
+         ("time", "wall-clock time"), ("hardware", "hardware"))
 LABELS = dict(FACTS)
 # Facts that follow from others: a difference in them alone is no extra difference when every one of
 # the facts they follow from that differs is one the comparison is about (a GRU has more weights than
 # a plain RNN of the same sizes, and takes longer per step on the same machine).
+# Within one budget of CPU seconds, a cheaper step buys more steps: steps, epochs and clocks follow from
+# the cell and attention when the budget, data and machine are the same.
+_SPENDING = ("data", "pairs", "pieces", "cell", "attention", "sizes", "budget", "hardware")
 FOLLOWS = {"parameters": ("pieces", "cell", "attention", "sizes"),
-           "time": ("data", "pairs", "pieces", "cell", "attention", "sizes", "epochs", "steps", "hardware")}
+           "epochs": _SPENDING, "steps": _SPENDING, "cpu": (*_SPENDING, "epochs", "steps"),
+           "time": (*_SPENDING, "epochs", "steps")}
 UNKNOWN = "?"
+NOT_RECORDED = "not recorded"  # CPU seconds: runs before 2026-12 recorded only the wall clock
 CELL_NAMES = {"rnn": "plain {nonlinearity} RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
@@ -53,9 +60,12 @@ class Comparison:
 
     def follows(self, fact: Fact) -> bool:
         """A difference that the compared facts explain on their own (see FOLLOWS)."""
-        inputs = [self.fact(k) for k in FOLLOWS.get(fact.key, ())]
-        varying = [f.key for f in inputs if f.differs]
-        return bool(varying) and all(k in self.about for k in varying)
+        needed = FOLLOWS.get(fact.key, ())
+        inputs = [f for f in self.facts if f.key in needed]
+        if len(inputs) < len(needed):
+            return False  # what it would follow from is not known
+        varying = [f for f in inputs if f.differs]
+        return bool(varying) and all(f.key in self.about or self.follows(f) for f in varying)
 
     @property
     def beyond(self) -> list[Fact]:
@@ -151,11 +161,32 @@ def _recipe(train: dict[str, Any], model: dict[str, Any]) -> str:
     parts = [f"lr {train.get('lr')}", f"batch {_number(train.get('batch_tokens'))} tokens",
              f"dropout {model.get('dropout')}", f"label smoothing {train.get('label_smoothing')}",
              f"seed {train.get('seed')}"]
-    if train.get("guided_alignment"):
-        parts.append(f"guided alignment {train['guided_alignment']}")
     if (train.get("average_best") or 1) > 1:
         parts.append(f"best {train['average_best']} averaged")
     return ", ".join(parts)
+
+
+def _guidance(train: dict[str, Any]) -> str:
+    """Attention pulled towards an aligner's links (a loss only a model with attention can have)."""
+    weight = train.get("guided_alignment") or 0
+    if not weight:
+        return "none"
+    halflife = train.get("guided_alignment_halflife") or 0
+    return f"weight {weight}" + (f", half-life {halflife:,}" if halflife else "")  # steps
+
+
+def _budget(train: dict[str, Any]) -> str:
+    """What stops the run, in words: its CPU or wall-clock budget, a step limit, the epoch cap."""
+    limits = []
+    if train.get("cpu_budget_s"):
+        limits.append(f"{_duration(train['cpu_budget_s'])} of CPU")
+    if train.get("time_budget_s"):
+        limits.append(f"{_duration(train['time_budget_s'])} wall-clock")
+    if train.get("max_steps"):
+        limits.append(f"{_number(train['max_steps'])} steps")
+    if train.get("epochs"):
+        limits.append(f"≤ {train['epochs']} epochs")
+    return ", ".join(limits) or UNKNOWN
 
 
 def _data(train: dict[str, Any]) -> str:
@@ -191,15 +222,17 @@ def facts_of(path: Path) -> tuple[dict[str, str], list[str]]:
     elif not metrics.get("lineage") and train.get("init_from"):
         notes.append(f"{path.name} started from another checkpoint ({train['init_from']}) and records only its "
                      "last stage: the training before it is not counted here.")
-    steps, epochs, seconds = (_sum(stages, f) for f in ("steps", "epochs", "train_seconds"))
+    steps, epochs, seconds, cpu = (_sum(stages, f) for f in ("steps", "epochs", "train_seconds", "cpu_seconds"))
     hardware = list(dict.fromkeys(str(s.get("hardware", UNKNOWN)) for s in stages))
     values = {
         "data": _data(train), "pairs": _number(metrics.get("train_pairs")), "pieces": _pieces(model, train),
         "cell": _cell(model), "attention": str(model.get("attention", UNKNOWN)), "sizes": _sizes(model),
         "parameters": _number(metrics.get("parameters")), "recipe": _recipe(train, model),
+        "guidance": _guidance(train), "budget": _budget(train),
         "stages": str(len(stages)) if stages else UNKNOWN,
         "epochs": _number(int(epochs)) if epochs is not None else UNKNOWN,
         "steps": _number(int(steps)) if steps is not None else UNKNOWN,
+        "cpu": _duration(cpu) if cpu is not None and math.isfinite(cpu) else NOT_RECORDED,
         "time": _duration(seconds) if seconds is not None and math.isfinite(seconds) else UNKNOWN,
         "hardware": " + ".join(hardware) if hardware else UNKNOWN,
     }

@@ -35,7 +35,7 @@ def bottleneck(selection: Selection, sentence: str) -> None:
         column.markdown(f"**{escape_markdown(label)}**")
         column.text(cache.trace(selection_of(model, selection.decode), sentence).trace.translation)
     length_scores(models, labels)
-    show_differences(service.compare_models(models, ("attention",)),
+    show_differences(service.compare_models(models, ("attention", "cell")),
                      "What differs between these models (from their config.json and metrics.json)")
     glossary.what("bottleneck")
 
