@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 from seq2seq.analysis.cache import cache_dir, cache_key, load_json, save_json
+from seq2seq.analysis.comparison import budget_in_words
 from seq2seq.catalog import ModelInfo
 from seq2seq.checkpoint import read_config
 from seq2seq.config import DecodeConfig
@@ -61,13 +62,12 @@ def find_twin(info: ModelInfo, models: list[ModelInfo]) -> ModelInfo | None:
 
 
 def _budget_of(info: ModelInfo) -> tuple:
-    """What a run was allowed to spend (CPU seconds, wall seconds, epochs) and where it started from."""
+    """What a run was allowed to spend and where it started from."""
     try:
         train = read_config(info.path).get("train", {})
     except UserError:
         return (None,)
-    return (train.get("cpu_budget_s") or 0, train.get("time_budget_s") or 0, train.get("epochs"),
-            train.get("init_from") or "")
+    return budget_in_words(train), train.get("init_from") or ""
 
 
 def compared_models(info: ModelInfo, models: list[ModelInfo]) -> list[ModelInfo]:

@@ -175,7 +175,7 @@ def _guidance(train: dict[str, Any]) -> str:
     return f"weight {weight}" + (f", half-life {halflife:,}" if halflife else "")  # steps
 
 
-def _budget(train: dict[str, Any]) -> str:
+def budget_in_words(train: dict[str, Any]) -> str:
     """What stops the run, in words: its CPU or wall-clock budget, a step limit, the epoch cap."""
     limits = []
     if train.get("cpu_budget_s"):
@@ -228,7 +228,7 @@ def facts_of(path: Path) -> tuple[dict[str, str], list[str]]:
         "data": _data(train), "pairs": _number(metrics.get("train_pairs")), "pieces": _pieces(model, train),
         "cell": _cell(model), "attention": str(model.get("attention", UNKNOWN)), "sizes": _sizes(model),
         "parameters": _number(metrics.get("parameters")), "recipe": _recipe(train, model),
-        "guidance": _guidance(train), "budget": _budget(train),
+        "guidance": _guidance(train), "budget": budget_in_words(train),
         "stages": str(len(stages)) if stages else UNKNOWN,
         "epochs": _number(int(epochs)) if epochs is not None else UNKNOWN,
         "steps": _number(int(steps)) if steps is not None else UNKNOWN,

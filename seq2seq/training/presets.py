@@ -61,7 +61,7 @@ _PLAIN_RNN_MODEL = {**_TATOEBA_MODEL, "cell": "rnn", "nonlinearity": "tanh", "at
 # The comparison trio (Inside → Bottleneck, the Lesson): one budget for all three, 40 CPU-minutes each
 # (CPU seconds, so runs sharing the machine still get the same work). On our 2-core machine a plateau
 # takes hours per member; an equal budget keeps the comparison fair and the three rebuildable in an
-# afternoon. None has plateaued at that point: the views say so.
+# afternoon. None has plateaued at that point (their curves: checkpoints/README.md).
 _TWIN_TRAIN = {**_TATOEBA_TRAIN, "cpu_budget_s": 40 * 60}
 
 # Multi30k after LIUM-CVC's compact WMT17 text-only system (embeddings 128, GRU 256).
