@@ -32,6 +32,7 @@ from studio.lesson.words import (
 from studio.shared import glossary, query, render
 from studio.shared.charts.gradients import gradient_chart, gradient_frame
 from studio.shared.charts.pieces import candidates_frame
+from studio.shared.text import escape_markdown
 
 # Sentences offered when the learner's own does not show a contrast, with a reference translation each.
 # Which one is offered is decided live: the first on which the two outputs really differ.
@@ -552,9 +553,10 @@ def compare_attention(ctx: Context, info) -> None:
     without = cache.translations(twin, [ctx.text])[0]
     story = cache.translations(cache.model(cache.STORY), [ctx.text])[0] if _has(cache.STORY) else None
     st.markdown(
-        f"**With attention** ({info.name}): {quoted(with_attention)}  \n**Without** ({twin.name}, the same data, budget "
-        f"and sizes, only the fixed vector): {quoted(without)}"
+        f"**With attention** ({info.name}): {quoted(with_attention)}  \n**Without** ({twin.name}, the fixed vector "
+        f"only): {quoted(without)}"
         + (f"  \n**The plain RNN of steps 1-6** ({cache.STORY}): {quoted(story)}" if story is not None else ""))
+    st.caption(escape_markdown(service.compare_models([info, twin], ("attention",)).sentence()))
     differ = with_attention != without
     st.markdown(("On your sentence the two **differ**" if differ else
                  "On your sentence both write **the same**: it still fits in the fixed vector")
