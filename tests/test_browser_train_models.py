@@ -80,10 +80,14 @@ def test_the_sweep_name_follows_the_preset(browser_page, server_url):
     name = page.get_by_role("textbox", name="Sweep name")
     name.wait_for()
     assert name.input_value() == "copy30"
+    settle(page)
     preset = page.get_by_test_id("stSelectbox").filter(has_text="Preset").last
     preset.locator("input[role=combobox]").click()
-    page.keyboard.type("reverse")  # the list is virtualised: filter it, so the option is drawn wherever it sits
-    page.get_by_role("option", name="reverse", exact=True).click()
+    # The list is virtualised and its popover is redrawn while the page polls: clicking an option can
+    # wait forever for it to hold still. Filtering puts "reverse" (first of reverse*) in focus; Enter picks it.
+    page.keyboard.type("reverse")
+    page.get_by_role("option", name="reverse", exact=True).wait_for(state="attached")
+    page.keyboard.press("Enter")
     wait_until(lambda: page.get_by_role("textbox", name="Sweep name").input_value() == "reverse", 120, "the name to follow")
 
 
