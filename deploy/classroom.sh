@@ -175,8 +175,10 @@ stop_all() {
   trap '' INT TERM  # the stop is bounded; a second Ctrl+C must not leave runs or the passphrase behind
   trap - EXIT
   local alive=() pid finished timer
+  # Only processes that still exist: `wait -n` skips a pid it already reaped (a replica that died, a
+  # finished restart back-off) and would then sit out the whole timer below.
   for pid in "$haproxy_pid" "${replica_pid[@]}" "${timer_pid[@]}"; do
-    [[ -n "$pid" ]] && alive+=("$pid")
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && alive+=("$pid")
   done
   if ((${#alive[@]})); then
     kill -TERM "${alive[@]}" 2>/dev/null || true
@@ -191,7 +193,7 @@ stop_all() {
       fi
       for pid in "${!alive[@]}"; do [[ "${alive[pid]}" == "$finished" ]] && unset 'alive[pid]'; done
     done
-    kill "$timer" 2>/dev/null || true
+    kill -KILL "$timer" 2>/dev/null || true  # the timer inherited the ignored SIGTERM of the trap above
   fi
   wait 2>/dev/null || true
   stop_runs

@@ -32,7 +32,7 @@ from seq2seq.cli.main import main as cli_main
 from seq2seq.training.history import read_history
 
 DATES = Path(__file__).resolve().parents[1] / "checkpoints" / "dates"
-KILLS = 20
+KILLS = 12
 # Every third kill waits for a checkpoint file to be mid-write (its temporary file exists).
 DURING_WRITE = set(range(0, KILLS, 3))
 MODEL = {"emb_dim": 16, "enc_hidden": 32, "dec_hidden": 64, "cell": "gru", "attention": "bahdanau",
