@@ -188,6 +188,7 @@ stop_all() {
       finished=""
       wait -n -p finished "${alive[@]}" "$timer" 2>/dev/null || true
       if [[ -z "$finished" || "$finished" == "$timer" ]]; then
+        echo "classroom.sh: pid(s) ${alive[*]} still running 30 s after SIGTERM: killed" >&2
         kill -KILL "${alive[@]}" 2>/dev/null || true
         break
       fi

@@ -84,6 +84,7 @@ def test_stopping_the_classroom_stops_its_runs_even_when_their_replica_was_kille
     output = "\n".join(room.output)
     assert f"stopping pid {pid} (launched from the app)" in output, output
     assert "left running" not in output
+    assert "still running 30 s after SIGTERM" not in output  # the replica, its restart and the proxy ended at once
     status = runs.status(run.run_id)
     assert status.state == "stopped" and status.reason == "stopped", status  # the trainer's own graceful stop
     assert status.can_resume  # it saved its checkpoint on the way out
