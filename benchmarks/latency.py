@@ -27,7 +27,9 @@ import time
 
 from benchmarks import app_server, load
 from benchmarks.common import REPO, machine, set_threads, thread_env, write_result
+from seq2seq.checkpoint import load_checkpoint
 from seq2seq.config import DecodeConfig
+from seq2seq.decoding.translator import Translator
 from seq2seq.service import DEFAULT_MODEL, list_models, load_translator
 
 GOAL = "step page: a translate or next/back interaction <= 50 ms of server time p50 on the default model"
@@ -56,18 +58,27 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 
 def time_trace(checkpoint: Path, sentence: str, runs: int) -> dict[str, dict[str, float]]:
-    translator = load_translator(checkpoint)
+    """The app's translator (output weight kept transposed, seq2seq/nn/transposed.py) and the same model
+    multiplying by its layer's own weight, timed call for call in turn, so that both see the same minute."""
+    translators = {"": load_translator(checkpoint), "_plain_output": Translator(load_checkpoint(checkpoint))}
     results = {}
     for name, decode in {"greedy": DecodeConfig(), "beam5": DecodeConfig(strategy="beam", beam_size=5)}.items():
-        translator.trace(sentence, decode)  # warm-up: first-call allocations are not what users wait for
-        wall, cpu = [], []
+        wall = {label: [] for label in translators}
+        cpu = {label: [] for label in translators}
+        for translator in translators.values():
+            translator.trace(sentence, decode)  # warm-up: first-call allocations are not what users wait for
         for _ in range(runs):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            translator.trace(sentence, decode)
-            wall.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-        results[f"trace_{name}"] = {**percentiles(wall), "cpu_p50_ms": percentiles(cpu)["p50_ms"],
-                                    "steps": len(translator.trace(sentence, decode).steps)}
+            for label, translator in translators.items():
+                start, start_cpu = time.perf_counter(), time.process_time()
+                translator.trace(sentence, decode)
+                wall[label].append(time.perf_counter() - start)
+                cpu[label].append(time.process_time() - start_cpu)
+        steps = len(translators[""].trace(sentence, decode).steps)
+        for label in translators:
+            results[f"trace_{name}{label}"] = {**percentiles(wall[label]), "cpu_p50_ms": percentiles(cpu[label])["p50_ms"],
+                                               "steps": steps}
+        results[f"trace_{name}_ratio"] = {"app_over_plain_output_p50": round(
+            statistics.median(wall[""]) / statistics.median(wall["_plain_output"]), 3)}
     return results
 
 

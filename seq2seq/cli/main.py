@@ -135,10 +135,9 @@ def warn(message: str) -> None:
 
 
 def _load_translator(path: str):
-    from seq2seq.checkpoint import load_checkpoint
-    from seq2seq.decoding.translator import Translator
+    from seq2seq.decoding.translator import load_translator
 
-    return Translator(load_checkpoint(path))
+    return load_translator(path)
 
 
 def run_translate(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from seq2seq.config import ModelConfig
 from seq2seq.symbols import PAD_ID
 from seq2seq.nn.attention import Attention
 from seq2seq.nn.cells import GATE_FUNCTIONS
+from seq2seq.nn.transposed import TransposedLinear
 
 CELL_CLASSES = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}
 
@@ -85,6 +86,12 @@ class Decoder(nn.Module):
         self.output = nn.Linear(config.out_dim, config.tgt_vocab_size)  # W_hy, b_y
         if config.tie_embeddings:
             self.output.weight = self.embedding.weight
+        self._decoding_output: TransposedLinear | None = None  # set by prepare_for_decoding
+
+    def prepare_for_decoding(self) -> None:
+        """Keep the output layer's weight transposed too (8 MB for 8,000 pieces): every decoding step
+        multiplies by it. Call once on a model loaded to decode, before it is shared."""
+        self._decoding_output = TransposedLinear(self.output)
 
     def prepare_memory(self, states: torch.Tensor, mask: torch.Tensor) -> Memory:
         keys = self.attention.prepare(states) if self.uses_attention else None
@@ -147,6 +154,8 @@ class Decoder(nn.Module):
         return x
 
     def project(self, out: torch.Tensor) -> torch.Tensor:
+        if self._decoding_output is not None:
+            return self._decoding_output(out)  # the same z_t, from the transposed copy while it is valid
         return self.output(out)  # z_t = W_hy h~_t + b_y: (..., V)
 
     def gates(self, layer: int, inputs: torch.Tensor, previous_hidden: torch.Tensor) -> dict[str, torch.Tensor]:

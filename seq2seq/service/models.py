@@ -21,6 +21,7 @@ from seq2seq.analysis.comparison import compare as compare_checkpoints
 from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint
 from seq2seq.config import ModelConfig, TrainConfig
+from seq2seq.decoding import translator
 from seq2seq.decoding.translator import Translator
 
 __all__ = ["DEFAULT_MODEL", "Comparison", "Fact", "ModelInfo", "ModelSummary", "architecture", "attention_of",
@@ -45,7 +46,7 @@ class ModelSummary:
 
 
 def load_translator(path: Path) -> Translator:
-    return Translator(load_checkpoint(path))
+    return translator.load_translator(path)
 
 
 def summary(translator: Translator) -> ModelSummary:
