@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import app_server, load
+from seq2seq.decoding import translator as decoding
 from seq2seq.service import models as service
 from studio.shared.selection import cached_translator
 from studio.shared.text import escape_markdown
@@ -97,8 +98,8 @@ def rss_mb() -> float:
 
 
 def test_a_thousand_requests_share_one_cached_model_and_memory_stays_flat(monkeypatch):
-    counter = CountingLoads(service.load_checkpoint)
-    monkeypatch.setattr(service, "load_checkpoint", counter)
+    counter = CountingLoads(decoding.load_checkpoint)
+    monkeypatch.setattr(decoding, "load_checkpoint", counter)  # where a translator reads its checkpoint
     cached_translator.clear()
     info = service.find_model("dates")
     texts = load.sentences(1000)
