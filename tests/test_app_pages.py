@@ -176,3 +176,24 @@ def test_typed_text_follows_to_the_next_page():
     assert headline(app) == "#### 2001\\-03\\-12" and app.query_params["text"] == "12/03/2001"
     app.switch_page("pages/2_Step_by_step.py").run()
     assert app.text_area[0].value == "12/03/2001" and headline(app) == "#### 2001\\-03\\-12"
+
+
+def test_a_rerun_of_the_translate_page_builds_no_chart_again(monkeypatch):
+    """Any click reruns the whole page: its charts come from the spec cache, keyed by what they show;
+    only a chart whose settings changed is built (here the heatmap, when </s> is hidden)."""
+    from studio.translate import cache as translate_cache
+
+    built: list[str] = []
+    for name in ("source_chips", "attention_heatmap", "strategies_chart"):
+        real = getattr(translate_cache, name)
+        monkeypatch.setattr(translate_cache, name,
+                            lambda *args, _real=real, _name=name, **kwargs: built.append(_name) or _real(*args, **kwargs))
+    app = page("pages/1_Translate.py", text="April 9, 1999")  # a sentence no other test caches
+    no_exception(app)
+    assert sorted(built) == ["attention_heatmap", "source_chips", "strategies_chart"]
+    built.clear()
+    app.toggle(key="translate_hide_eos").set_value(True).run()
+    no_exception(app)
+    assert built == ["attention_heatmap"]
+    app.toggle(key="translate_hide_eos").set_value(False).run()
+    assert built == ["attention_heatmap"]  # the first heatmap again, from the cache

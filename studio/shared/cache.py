@@ -26,7 +26,7 @@ def cached_trace(path: str, version: float, text: str, decode: DecodeConfig, pre
 
 
 @st.cache_data(max_entries=MAX_CACHED, show_spinner=False)
-def _forced(path: str, version: float, text: str, reference: str) -> Timed:
+def teacher_forced_by_path(path: str, version: float, text: str, reference: str) -> Timed:
     return service.teacher_forced(cached_translator(path, version), text, reference)
 
 
@@ -39,7 +39,7 @@ def trace(selection: Selection, text: str, decode: DecodeConfig | None = None,
 
 def teacher_forced(selection: Selection, text: str, reference: str) -> Timed:
     info = selection.model
-    return _forced(str(info.path), info.version, text, reference)
+    return teacher_forced_by_path(str(info.path), info.version, text, reference)
 
 
 @st.cache_data(max_entries=200, show_spinner=False)

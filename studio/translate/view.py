@@ -3,23 +3,16 @@ typed reference fed by teacher forcing. Decoding settings come from the sidebar;
 the reference live in the URL."""
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
 from seq2seq.service import Timed
-from studio.shared import cache, glossary, query, render
+from studio.shared import cache, glossary, query, render, specs
 from studio.shared.attribution import attribution_section
-from studio.shared.charts.attention import attention_heatmap
-from studio.shared.charts.pieces import source_chips
 from studio.shared.page import start
 from studio.shared.selection import Selection
-from studio.translate.charts import exposure_chart, exposure_frame, strategies_chart
-
-# The strategies' chips wrap to rows this wide: with the strategy's name before them they fit the expander's
-# column on a 1280 px screen with the sidebar open (its legend sits above the chips, not beside them).
-STRATEGY_ROW_PX = 690
+from studio.translate import cache as charts
+from studio.translate.charts import exposure_frame
 
 
 def show() -> None:
@@ -33,7 +26,7 @@ def show() -> None:
     with st.spinner("Translating…"):
         results = [cache.trace(selection, line) for line in lines]
     chosen = overview(lines, results) if len(lines) > 1 else 0
-    inspect(selection, results[chosen])
+    inspect(selection, lines[chosen], results[chosen])
     with st.expander("Greedy vs beam vs sampling, side by side", expanded=True):
         strategies(selection, lines[chosen])
     with st.expander("Type a reference translation: teacher forcing vs the model's own choices", expanded=True):
@@ -60,20 +53,21 @@ def nbest(timed: Timed) -> None:
                                    "log p": [h.logprob for h in timed.trace.nbest]}), hide_index=True)
 
 
-def inspect(selection: Selection, timed: Timed) -> None:
+def inspect(selection: Selection, line: str, timed: Timed) -> None:
     render.translation(timed, selection, selection.decode)
     nbest(timed)
     st.markdown("**Source pieces** the model reads (hover for ids)")
-    render.chart(source_chips(timed.trace))
+    info = selection.model
+    specs.show(charts.source_chips_spec(str(info.path), info.version, line, selection.decode))
     glossary.what("source_chips")
     st.markdown("**Attention**: which source pieces each output piece looked at")
     if not selection.summary.has_attention:
         st.info("This model has no attention: the decoder sees the source only through one fixed vector.")
         return
-    attention(selection, timed)
+    attention(selection, line)
 
 
-def attention(selection: Selection, timed: Timed) -> None:
+def attention(selection: Selection, line: str) -> None:
     """The heatmap, optionally without </s> and by whole words."""
     left, right = st.columns(2)
     hide_eos = left.toggle("Hide \\</s>", key="translate_hide_eos",
@@ -81,7 +75,8 @@ def attention(selection: Selection, timed: Timed) -> None:
     words = right.toggle("Whole words", key="translate_words",
                          help="Sum each source word's pieces, average each output word's pieces.")
     char_level = selection.summary.src_kind == "char"
-    render.chart(attention_heatmap(timed.trace, hide_eos, words, char_level))
+    info = selection.model
+    specs.show(charts.heatmap_spec(str(info.path), info.version, line, selection.decode, hide_eos, words, char_level))
     notes = (["</s> hidden: each row renormalised to sum to 1 over the other pieces"] if hide_eos else []) + \
         (["whole words: a source word's weight is the sum over its pieces, an output word's row the average of "
           "its pieces' rows"] if words else [])
@@ -92,12 +87,10 @@ def attention(selection: Selection, timed: Timed) -> None:
 
 def strategies(selection: Selection, line: str) -> None:
     """The same sentence decoded three ways with the sidebar's knobs; colour = log p of each piece."""
-    decode = selection.decode
-    configs = {"greedy": dataclasses.replace(decode, strategy="greedy", n_best=1),
-               "beam": dataclasses.replace(decode, strategy="beam", n_best=1),
-               "sampling": dataclasses.replace(decode, strategy="sample", n_best=1)}
+    configs = charts.strategy_configs(selection.decode)
     results = {name: cache.trace(selection, line, config) for name, config in configs.items()}
-    render.chart(strategies_chart({name: r.trace for name, r in results.items()}, row_px=STRATEGY_ROW_PX))
+    info = selection.model
+    specs.show(charts.strategies_spec(str(info.path), info.version, line, selection.decode))
     glossary.what("strategies")
     st.dataframe(pd.DataFrame({"strategy": [c.describe() for c in configs.values()],
                                "translation": [r.trace.translation for r in results.values()],
@@ -115,7 +108,8 @@ def reference(selection: Selection, line: str, own: Timed) -> None:
         return
     forced = cache.teacher_forced(selection, line, ref).trace
     frame = exposure_frame(forced)
-    render.chart(exposure_chart(forced), stretch=True)
+    info = selection.model
+    specs.show(charts.exposure_spec(str(info.path), info.version, line, ref), stretch=True)
     disagree = int((~frame["agrees"]).sum())
     st.caption(f"The model would have chosen another piece at {disagree} of {len(frame)} steps. "
                f"log p(reference) = {forced.logprob:.2f}; log p(model's own output) = {own.trace.logprob:.2f}.")
