@@ -1,6 +1,7 @@
 """The model catalogue: which checkpoints exist (shipped and user runs), where, and what they score."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -57,6 +58,25 @@ def model_info(path: Path, name: str, shipped: bool) -> ModelInfo | None:
     weights = path / WEIGHTS
     if not (path / "config.json").is_file() or not weights.is_file():
         return None
+    return _described(path, name, shipped, _file_versions(path))
+
+
+def _file_versions(path: Path) -> tuple[tuple[float, int], ...]:
+    """(mtime, size) of the files a description reads: any rewrite of one changes it."""
+    versions = []
+    for file in (path / "config.json", path / "metrics.json", path / WEIGHTS):
+        try:
+            stat = file.stat()
+            versions.append((stat.st_mtime, stat.st_size))
+        except OSError:
+            versions.append((0.0, -1))
+    return tuple(versions)
+
+
+# Every page lists the models on every rerun: reading and parsing each checkpoint's JSON files again was
+# most of that. A description is kept while its files are unchanged (a finished run's metrics.json is new).
+@functools.lru_cache(maxsize=512)
+def _described(path: Path, name: str, shipped: bool, versions: tuple) -> ModelInfo | None:
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8")) if (path / "metrics.json").exists() else {}
@@ -67,7 +87,7 @@ def model_info(path: Path, name: str, shipped: bool) -> ModelInfo | None:
     toy = data.startswith("toy:")
     direction = data[4:] if toy else f"{train.get('src_lang', '?')}→{train.get('tgt_lang', '?')}"
     return ModelInfo(name, path, "toy" if toy else "translation", data, direction, _score_label(metrics), shipped,
-                     weights.stat().st_mtime)
+                     versions[2][0])
 
 
 def runs_root(root: Path = CHECKPOINTS) -> Path:
