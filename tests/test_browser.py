@@ -98,3 +98,21 @@ def test_translate_page_shows_heatmap_and_comparison(browser_page, server_url):
     page.get_by_text("which source pieces each output piece looked at").wait_for()
     assert_no_error(page)
     screenshot(page, "translate", "Type a reference:", charts=4)
+
+
+def test_a_page_opened_by_its_own_link_names_the_home_page_home_and_its_menu_works(browser_page, server_url):
+    """Streamlit runs a page of pages/ opened by its URL without app.py, in a menu that names the home page
+    after its file ("app"); every page names it "Home", as the home page's own menu does."""
+    page = browser_page
+    page.goto(f"{server_url}/Glossary?model=dates", timeout=FIRST_LOAD_MS)
+    menu = page.get_by_test_id("stSidebarNav")
+    menu.get_by_text("Translate").wait_for(timeout=FIRST_LOAD_MS)
+    entries = [e.strip() for e in menu.inner_text().split("\n") if e.strip()]
+    assert "Home" in entries and "app" not in entries, entries
+    menu.get_by_text("Step by step").click()
+    page.get_by_text("Step 1 of").first.wait_for(timeout=FIRST_LOAD_MS)
+    assert "/Step_by_step" in page.url
+    menu.get_by_text("Home").click()
+    page.get_by_text("What each page shows").wait_for(timeout=FIRST_LOAD_MS)
+    entries = [e.strip() for e in menu.inner_text().split("\n") if e.strip()]
+    assert "Home" in entries and "app" not in entries, entries
