@@ -171,31 +171,43 @@ if signalled:
 EOF
 }
 
+keep_running() {  # alive := the pids in alive that are still our own running children
+  # `wait -n` skips a pid it already reaped (a replica that died, a finished restart back-off), and such a
+  # pid may since name another process or thread, which must never be signalled: ask the shell's job table.
+  local running pid still=()
+  running=" $(jobs -pr | tr '\n' ' ') "
+  for pid in "${alive[@]}"; do [[ "$running" == *" $pid "* ]] && still+=("$pid"); done
+  alive=("${still[@]}")
+}
+
 stop_all() {
   trap '' INT TERM  # the stop is bounded; a second Ctrl+C must not leave runs or the passphrase behind
   trap - EXIT
-  local alive=() pid finished timer
-  # Only processes that still exist: `wait -n` skips a pid it already reaped (a replica that died, a
-  # finished restart back-off) and would then sit out the whole timer below.
+  local pid finished timer waited=0
+  alive=()
   for pid in "$haproxy_pid" "${replica_pid[@]}" "${timer_pid[@]}"; do
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+    [[ -n "$pid" ]] && alive+=("$pid")
   done
-  if ((${#alive[@]})); then
-    kill -TERM "${alive[@]}" 2>/dev/null || true
-    sleep 30 &  # for the replicas to end their script runs; then SIGKILL
+  keep_running
+  kill -TERM "${alive[@]}" 2>/dev/null || true
+  while ((${#alive[@]})); do
+    sleep 1 &
     timer=$!
-    while ((${#alive[@]})); do
-      finished=""
-      wait -n -p finished "${alive[@]}" "$timer" 2>/dev/null || true
-      if [[ -z "$finished" || "$finished" == "$timer" ]]; then
-        echo "classroom.sh: pid(s) ${alive[*]} still running 30 s after SIGTERM: killed" >&2
-        kill -KILL "${alive[@]}" 2>/dev/null || true
-        break
-      fi
-      for pid in "${!alive[@]}"; do [[ "${alive[pid]}" == "$finished" ]] && unset 'alive[pid]'; done
-    done
+    finished=""
+    wait -n -p finished "${alive[@]}" "$timer" 2>/dev/null || true
     kill -KILL "$timer" 2>/dev/null || true  # the timer inherited the ignored SIGTERM of the trap above
-  fi
+    keep_running
+    [[ -n "$finished" && "$finished" != "$timer" ]] && continue
+    waited=$((waited + 1))
+    if ((waited >= 30 && ${#alive[@]})); then
+      echo "classroom.sh: pid(s) ${alive[*]} still running 30 s after SIGTERM: killed" >&2
+      kill -KILL "${alive[@]}" 2>/dev/null || true
+      break
+    fi
+    # Again, each second: a replica that was (re)starting when the first SIGTERM came can lose it before
+    # Streamlit's handler is in place.
+    kill -TERM "${alive[@]}" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   stop_runs
   rm -f "$secret"
