@@ -5,10 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.home.view import show
-from studio.shared.pagemap import page_summaries
+from studio.shared.page import menu
 
 
 def run() -> None:
-    pages = [st.Page(show, title="Home", icon="🏠", default=True)]
-    pages += [st.Page(page.path, title=page.title) for page in page_summaries()]
-    st.navigation(pages).run()
+    st.navigation(menu(show)).run()

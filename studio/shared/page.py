@@ -21,9 +21,15 @@ def start(title: str, icon: str = "🔤") -> Selection | None:
     return render_sidebar()
 
 
+def menu(home) -> list[st.Page]:
+    """The app's pages in menu order: the home page (`home`: app.py, or the function that draws it),
+    titled "Home", then every page script in pages/, as Streamlit's own navigation titles them."""
+    return [st.Page(home, title="Home", icon="🏠", default=True)] + [
+        st.Page(PAGES.parent / page.path, title=page.title) for page in page_summaries()]
+
+
 def name_the_home_page() -> None:
     """A page opened by its own link runs as Streamlit's pages/ folder has it, whose menu names the home
     page after its file ("app"); the same menu as the home page's navigation, with "Home", replaces it.
     The page already running is the one the URL names, so the navigation's choice is not run again."""
-    pages = [st.Page(APP, title="Home", icon="🏠", default=True)]
-    st.navigation(pages + [st.Page(PAGES.parent / page.path, title=page.title) for page in page_summaries()])
+    st.navigation(menu(APP))
