@@ -12,7 +12,8 @@ replaced) before the script finished and 400 ms passed without another change. R
 per app, and the ratio of the two apps' medians when --before is given (same machine, same minute).
 
 Where a press's time goes, as CPU per press over all presses: the server process (its script run,
-protocol and websocket) and the browser's processes (from /proc), and inside the browser the page's
+protocol and websocket) and the browser's processes (from /proc: every chromium process on the machine,
+so run it with no other browser open), and inside the browser the page's
 main thread (Chrome's Performance metrics: all tasks, of which JavaScript, style and layout). On two
 cores the browser's share decides how soon the page settles as much as the server's does.
 """

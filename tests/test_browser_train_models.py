@@ -10,7 +10,7 @@ import signal
 import time
 
 import pytest
-from conftest import ARTIFACTS, BROWSER_WAIT_MS, playwright_or_skip, tiny_recipe, wait_until
+from conftest import ARTIFACTS, playwright_or_skip, tiny_recipe, wait_until
 
 from seq2seq.data.upload import MAX_UPLOAD_BYTES
 from seq2seq.jobs import runs

@@ -19,7 +19,7 @@ from seq2seq.analysis.bottleneck import architecture, attention_of, compared_mod
 from seq2seq.analysis.comparison import Comparison, Fact
 from seq2seq.analysis.comparison import compare as compare_checkpoints
 from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
-from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint
+from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
 from seq2seq.config import ModelConfig, TrainConfig
 from seq2seq.decoding import translator
 from seq2seq.decoding.translator import Translator
