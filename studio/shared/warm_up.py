@@ -1,4 +1,5 @@
-"""Start-up work, so that the first visitor does not wait for it.
+"""Start-up work, so that the first visitor does not wait for it, and the server's sockets set to
+send each message at once (studio/shared/no_delay.py).
 
 `streamlit run app.py` serves app.py's `st.App`, whose lifespan starts `warm` in a background
 thread as the server starts, while the first browser is still loading the page: it imports the
@@ -20,12 +21,15 @@ import gc
 import logging
 import threading
 
+from studio.shared.no_delay import no_delay_on_listening_sockets
+
 # Outside a script run Streamlit's caches warn that there is no script context; here that is expected.
 _CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
 
 
 @contextlib.asynccontextmanager
 async def lifespan(_app):
+    no_delay_on_listening_sockets()  # before the server accepts anyone (studio/shared/no_delay.py)
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
     yield
 
