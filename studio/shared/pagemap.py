@@ -3,6 +3,7 @@ from pages/*.py without importing them."""
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,19 @@ class PageSummary:
 
 def page_summaries(folder: Path = PAGES) -> list[PageSummary]:
     """Pages in menu order; each says what it shows in its docstring's first line."""
-    return [_summary(path) for path in sorted(folder.glob("*.py"))]
+    return [_summary(path, _modified_ns(path)) for path in sorted(folder.glob("*.py"))]
 
 
-def _summary(path: Path) -> PageSummary:
+def _modified_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # gone since the listing: _summary reads it as a page without a docstring
+        return -1
+
+
+# Every rerun of every page builds the menu: a page's file is parsed again only when it changes.
+@functools.lru_cache(maxsize=256)
+def _summary(path: Path, _modified_ns: int) -> PageSummary:
     try:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):

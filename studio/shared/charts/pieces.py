@@ -49,11 +49,10 @@ def chip_step(labels: list[str]) -> int:
     return max(28, min(120, 9 * longest + 16))
 
 
-def _chip_grid(frame: pd.DataFrame, width_px: int = CHIP_ROW_PX) -> pd.DataFrame:
-    step = chip_step(frame["piece"].tolist())
-    per_row = max(1, width_px // step)
-    frame = frame.reset_index(drop=True)
-    return frame.assign(row=frame.index // per_row, col=frame.index % per_row)
+def _chip_grid(pieces: list[str], width_px: int = CHIP_ROW_PX) -> dict[str, list[int]]:
+    """Each chip's row and column when chips wrap at `width_px`."""
+    per_row = max(1, width_px // chip_step(pieces))
+    return {"row": [i // per_row for i in range(len(pieces))], "col": [i % per_row for i in range(len(pieces))]}
 
 
 def _chips(frame: pd.DataFrame, color: alt.Color | alt.ColorValue, tooltip: list, light_text=None) -> alt.LayerChart:
@@ -69,14 +68,19 @@ def _chips(frame: pd.DataFrame, color: alt.Color | alt.ColorValue, tooltip: list
 
 def source_chips(trace: Trace) -> alt.LayerChart:
     """The source as the model reads it: one chip per piece (EOS included); hover for the id."""
-    frame = pd.DataFrame({"piece": [show_piece(p) for p in trace.src_pieces], "id": trace.src_ids,
-                          "position": range(len(trace.src_ids))})
-    return _chips(_chip_grid(frame), alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
+    pieces = [show_piece(p) for p in trace.src_pieces]
+    frame = pd.DataFrame({"piece": pieces, "id": trace.src_ids, "position": range(len(trace.src_ids)),
+                          **_chip_grid(pieces)})
+    return _chips(frame, alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
 
 
 def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
     """One row per decoding step: the piece it produced, its probability and the step's entropy."""
-    return pd.DataFrame({
+    return pd.DataFrame(_steps_columns(steps))
+
+
+def _steps_columns(steps: list[StepTrace]) -> dict[str, list]:
+    return {
         "step": [s.index + 1 for s in steps],  # the app counts steps from 1
         "piece": [show_piece(s.chosen_piece) for s in steps],
         "id": [s.chosen_id for s in steps],
@@ -84,7 +88,7 @@ def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
         "logprob": [s.logprob for s in steps],
         "entropy": [s.entropy for s in steps],
         "forced": [s.forced for s in steps],
-    })
+    }
 
 
 def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
@@ -93,7 +97,9 @@ def output_chips(steps: list[StepTrace]) -> alt.LayerChart:
 
 
 def output_chips_frame(steps: list[StepTrace]) -> pd.DataFrame:
-    return _chip_grid(steps_frame(steps))
+    """steps_frame with each chip's place in the grid (one frame built once: the step page makes one per step)."""
+    columns = _steps_columns(steps)
+    return pd.DataFrame({**columns, **_chip_grid(columns["piece"])})
 
 
 def output_chips_layout(frame: pd.DataFrame) -> tuple:
@@ -112,15 +118,20 @@ def output_chips_chart(frame: pd.DataFrame) -> alt.LayerChart:
 
 def candidates_frame(step: StepTrace) -> pd.DataFrame:
     """The step's top-k candidates plus the chosen piece even when it ranked lower (forced, sampled)."""
-    rows = [{"id": c.token_id, "piece": show_piece(c.piece), "probability": c.prob, "logit": c.logit}
-            for c in step.top]
-    if step.chosen_id not in {c.token_id for c in step.top}:
-        rows.append({"id": step.chosen_id, "piece": show_piece(step.chosen_piece),
-                     "probability": math.exp(step.logprob), "logit": float("nan")})
-    frame = pd.DataFrame(rows, columns=["id", "piece", "probability", "logit"])
-    frame["candidate"] = [key(rank, piece) for rank, piece in enumerate(frame["piece"])]
-    frame["role"] = ["chosen" if i == step.chosen_id else "alternative" for i in frame["id"]]
-    return frame
+    ids = [c.token_id for c in step.top]
+    pieces = [show_piece(c.piece) for c in step.top]
+    probabilities = [c.prob for c in step.top]
+    logits = [c.logit for c in step.top]
+    if step.chosen_id not in ids:
+        ids.append(step.chosen_id)
+        pieces.append(show_piece(step.chosen_piece))
+        probabilities.append(math.exp(step.logprob))
+        logits.append(float("nan"))
+    return pd.DataFrame({  # never empty: the chosen piece is always a row
+        "id": ids, "piece": pieces, "probability": probabilities, "logit": logits,
+        "candidate": [key(rank, piece) for rank, piece in enumerate(pieces)],
+        "role": ["chosen" if i == step.chosen_id else "alternative" for i in ids],
+    })
 
 
 def candidates_chart(step: StepTrace) -> alt.LayerChart:
