@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from seq2seq.config import DecodeConfig
-from studio.shared import cache
 from studio.shared.charts.beam import beam_tree_chart
 from studio.shared.charts.pieces import (
     candidates_chart_of,
@@ -21,8 +20,10 @@ from studio.step.charts import step_attention_chart_of, step_attention_frame
 
 @st.cache_data(max_entries=MAX_SPECS, show_spinner=False)
 def _step(path: str, version: float, text: str, decode: DecodeConfig, prefix: tuple[int, ...],
-          index: int) -> dict[str, Spec | None]:
-    trace = cache.cached_trace(path, version, text, decode, prefix).trace
+          index: int, _trace) -> dict[str, Spec | None]:
+    """Keyed by what decides the trace (`_trace` is the page's own copy of it, left out of the key: reading
+    it from the trace cache again would copy the whole trace once more)."""
+    trace = _trace
     step = trace.steps[index]
     chips = output_chips_frame(trace.steps[: index + 1])
     attention = None if step.attention is None else step_attention_frame(step, trace.src_pieces)
@@ -45,7 +46,8 @@ def tree_chart(trace, current: int, show_pruned: bool = False):
                            max_rows=BEAM_TREE_ROWS)
 
 
-def step_specs(selection: Selection, text: str, prefix: list[int], index: int) -> dict[str, Spec | None]:
-    """The charts at step `index` (from 0): output so far, candidates, attention, beam tree."""
+def step_specs(selection: Selection, text: str, prefix: list[int], index: int, trace) -> dict[str, Spec | None]:
+    """The charts at step `index` (from 0) of `trace`, the trace of `text` with `prefix` forced that
+    studio.shared.cache gave the page: output so far, candidates, attention, beam tree."""
     info = selection.model
-    return _step(str(info.path), info.version, text, selection.decode, tuple(prefix), index)
+    return _step(str(info.path), info.version, text, selection.decode, tuple(prefix), index, trace)

@@ -50,7 +50,7 @@ def step_panel(selection: Selection, sentence: str, forced: list[int], trace) ->
     if query.peek("force", [], query.parse_ids) != forced:
         st.rerun()  # a what-if choice changed the decoding: the whole page follows
     current = navigation(len(trace.steps))
-    charts = step_specs(selection, sentence, forced, current - 1)
+    charts = step_specs(selection, sentence, forced, current - 1, trace)
     step_view(trace, current - 1, charts)
     what_if(trace, current - 1, forced)
     if charts["beam"] is not None:
