@@ -4,6 +4,7 @@ is measured by benchmarks/latency.py, not here)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 
@@ -48,6 +49,14 @@ def test_connections_accepted_after_the_call_send_at_once():
             assert nodelay(connection) == 1
             assert nodelay(server) == 1 and nodelay(other) == 1
             assert connection.fileno() != -1 and server.fileno() != -1  # the process's own sockets stay open
+
+
+def test_no_descriptor_is_left_open():
+    with listening():
+        before = sorted(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            no_delay_on_listening_sockets()
+        assert sorted(os.listdir("/proc/self/fd")) == before
 
 
 def test_only_listening_tcp_sockets_are_touched():

@@ -27,13 +27,32 @@ def no_delay_on_listening_sockets() -> int:
         try:
             if not stat.S_ISSOCK(os.fstat(fd).st_mode):
                 continue
-            with socket.socket(fileno=os.dup(fd)) as sock:  # a duplicate: closing it leaves the server's open
-                if _listening_tcp(sock):
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    done += 1
+            sock = _duplicate(fd)
         except OSError:  # closed meanwhile, or not a socket this system can inspect
             continue
+        with sock:  # closing the duplicate leaves the server's own descriptor open
+            done += _set_no_delay(sock)
     return done
+
+
+def _set_no_delay(sock: socket.socket) -> bool:
+    """Never raises: a server must start even where this fails."""
+    try:
+        if not _listening_tcp(sock):
+            return False
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return True
+    except OSError:
+        return False
+
+
+def _duplicate(fd: int) -> socket.socket:
+    copy = os.dup(fd)
+    try:
+        return socket.socket(fileno=copy)
+    except OSError:
+        os.close(copy)
+        raise
 
 
 def _listening_tcp(sock: socket.socket) -> bool:
