@@ -2,6 +2,7 @@
 import only studio/ (app.py also streamlit). Every subpackage is covered; tests/test_studio_imports.py
 checks studio/ itself."""
 import ast
+import importlib
 import json
 import os
 import pkgutil
@@ -107,3 +108,22 @@ def test_pages_import_only_studio():
         roots = {"studio", "streamlit"} if path.name == "app.py" else {"studio"}
         wrong += [f"{path.name}:{line} {name}" for line, name in imported_modules(path) if name.split(".")[0] not in roots]
     assert wrong == []
+
+
+def test_the_service_names_each_export_and_misses_none():
+    """The service's face names what it hands on (no `import *`), and hands on every name that one of its
+    modules lists in __all__: a name added to a module's __all__ but not to seq2seq/service/__init__.py
+    fails here, naming the file to add it to."""
+    from seq2seq import service
+
+    face = REPO / "seq2seq" / "service" / "__init__.py"
+    stars = [node.lineno for node in ast.walk(ast.parse(face.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names)]
+    assert stars == [], f"seq2seq/service/__init__.py:{stars} imports *: name each export"
+    missing = []
+    for info in pkgutil.iter_modules(service.__path__, "seq2seq.service."):
+        module = importlib.import_module(info.name)
+        missing += [f"{name} (from {info.name})" for name in getattr(module, "__all__", ())
+                    if info.name.rsplit(".", 1)[1] not in ("runs", "experiments") and getattr(service, name, None)
+                    is not getattr(module, name)]
+    assert missing == [], f"add to seq2seq/service/__init__.py: {missing}"

@@ -8,14 +8,35 @@ plain data: dataclasses, lists, dicts, numpy arrays and DataFrames, never a modu
 reach into. A function is written here only where it adds something (composes engine calls, turns
 results into plain data, checks input); an engine function the app calls as it is, is re-exported.
 """
-from seq2seq.nn import notation  # noqa: F401  (service.notation: the design's equations, for the step page and lesson)
-from seq2seq.service import experiments  # noqa: F401  (service.experiments: sweeps, overlays, lengths)
-from seq2seq.service import runs  # noqa: F401  (service.runs: the Train page's door)
-from seq2seq.service.analyses import *  # noqa: F401,F403
-from seq2seq.service.evaluation import *  # noqa: F401,F403
-from seq2seq.service.explain import *  # noqa: F401,F403
-from seq2seq.service.models import *  # noqa: F401,F403
-from seq2seq.service.traces import *  # noqa: F401,F403
-from seq2seq.service.walkthrough import *  # noqa: F401,F403
+from seq2seq.nn import notation  # service.notation: the design's equations, for the step page and lesson
+from seq2seq.service import experiments  # service.experiments: sweeps, overlays, lengths
+from seq2seq.service import runs  # service.runs: the Train page's door
+# Each module's __all__, named here one by one so that a reader (and a linter) sees where a name comes
+# from; tests/test_imports.py fails when a module's __all__ gains a name this list lacks.
+from seq2seq.service.analyses import (
+    Counterfactual, FAMILIES, METRICS, Reference, SPACES, StateIndex, background, cached_scores, counterfactual,
+    explained, nearest, project, scores_by_length, source_words, state_index, swap_word, trace_states,
+    training_reference, typed_reference, unit_order,
+)
+from seq2seq.service.evaluation import (
+    Evaluation, compare_typed, evaluate, side_by_side, test_set,
+)
+from seq2seq.service.explain import (
+    ATTRIBUTION_LABELS, ATTRIBUTION_METHODS, CellReading, GRADIENT_MODELS, GradientCurve, PATTERN_THRESHOLD,
+    PATTERN_THRESHOLDS, PatternMatch, PatternResult, PieceAttribution, PieceContrast, Removal, ThresholdCount,
+    explain_contrast, explain_piece, gradient_curve, gradient_models, gradient_reference, gradient_sentence,
+    gradient_summary, pattern_search, pattern_thresholds, read_cells, suggested_threshold, threshold_hint,
+)
+from seq2seq.service.models import (
+    Comparison, DEFAULT_MODEL, Fact, ModelInfo, ModelSummary, architecture, attention_of, bottleneck_models,
+    checkpoint_zip, compare_checkpoints, compare_models, find_model, list_models, load_translator, models_table,
+    one_thread, summary,
+)
+from seq2seq.service.traces import (
+    BOS_ID, BeamNode, PAD_ID, StepTrace, Timed, Trace, UNK_ID, clean_text, teacher_forced, trace, valid_prefix,
+)
+from seq2seq.service.walkthrough import (
+    EncoderWalk, SourceWalk, output_distributions, source_walk, training_history,
+)
 # Classroom mode: whether teacher actions need the passphrase, and the constant-time check itself.
-from seq2seq.service.passphrase import classroom_gate  # noqa: F401
+from seq2seq.service.passphrase import TeacherGate, classroom_gate

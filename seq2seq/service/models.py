@@ -21,8 +21,7 @@ from seq2seq.analysis.comparison import compare as compare_checkpoints
 from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
 from seq2seq.config import ModelConfig, TrainConfig
-from seq2seq.decoding import translator
-from seq2seq.decoding.translator import Translator
+from seq2seq.decoding.translator import Translator, load_translator
 
 __all__ = ["DEFAULT_MODEL", "Comparison", "Fact", "ModelInfo", "ModelSummary", "architecture", "attention_of",
            "bottleneck_models", "checkpoint_zip", "compare_checkpoints", "compare_models", "find_model", "list_models",
@@ -43,10 +42,6 @@ class ModelSummary:
     @property
     def has_attention(self) -> bool:
         return self.config.attention != "none"
-
-
-def load_translator(path: Path) -> Translator:
-    return translator.load_translator(path)
 
 
 def summary(translator: Translator) -> ModelSummary:

@@ -34,6 +34,8 @@ from typing import Callable
 
 from seq2seq.errors import UserError
 
+__all__ = ["TeacherGate", "classroom_gate"]
+
 PASSPHRASE_ENV = "SEQ2SEQ_TEACHER_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "SEQ2SEQ_TEACHER_PASSPHRASE_FILE"
 # Long enough to make guessing hopeless (one guess per second per process, queued behind one lock
