@@ -1,4 +1,7 @@
-"""From text pairs to padded tensor batches: encoding, length bucketing, token-budget batches."""
+"""From text pairs to padded tensor batches: encoding, length bucketing, token-budget batches.
+
+Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2seq.nn.notation.SHAPES`.
+"""
 from __future__ import annotations
 
 import random

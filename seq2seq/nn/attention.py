@@ -1,6 +1,7 @@
 """Attention over encoder states: additive (Bahdanau), general (Luong) and dot product.
 
 Keys are projected once per sentence (`prepare`), not once per decoding step.
+Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2seq.nn.notation.SHAPES`.
 """
 from __future__ import annotations
 

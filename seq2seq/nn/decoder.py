@@ -13,6 +13,8 @@ bridge from the encoder's final states: the fixed-length vector.
 Without input feeding the recurrence reads only the previous pieces, so with teacher forcing every
 step's s_t is known before any attention is computed: `advance_all` then attends for all steps at once
 (one batched attention and combine layer instead of one per step), the same numbers as `step` gives.
+
+Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2seq.nn.notation.SHAPES`.
 """
 from __future__ import annotations
 

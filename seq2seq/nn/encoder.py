@@ -2,6 +2,7 @@
 
 With cell "rnn" each direction computes exactly h_i = tanh(W_eh x_i + W_hh h_{i-1} + b_h), or ReLU in
 place of tanh with nonlinearity "relu" (torch splits b_h into bias_ih + bias_hh; their sum is b_h).
+Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2seq.nn.notation.SHAPES`.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ RNN_CLASSES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
 
 class EncoderOutput(NamedTuple):
-    states: torch.Tensor  # (B, T_src, D) with D = H * directions; forward half first
+    states: torch.Tensor  # (B, T_src, D) with D = H_enc * directions; forward half first
     final: torch.Tensor  # (B, D) top layer's last states, both directions
     final_cell: torch.Tensor | None  # (B, D) for LSTM
 

@@ -13,8 +13,31 @@ Decoder step t (x_t = E y_{t-1}, with input feeding [E y_{t-1}; h~_{t-1}]):
     h~_t = tanh(W_c [s_t; c_t])                     without attention h~_t = s_t
     y_t = softmax(W_hy h~_t + b_y)
 Gates use the same two-letter scheme: W_e? reads the input, W_h? the previous state (W_er, W_hr, b_r ...).
+
+Tensor shapes in the engine's comments, e.g. `(B, T_src, D)`, use the letters of SHAPES below.
 """
 from __future__ import annotations
+
+# The letters of every shape comment in the engine, each defined once here; the ModelConfig field named is
+# where the size is set.
+SHAPES = {
+    "B": "sentences in the batch (beam search's rows are B*K: K hypotheses per sentence)",
+    "T_src": "source pieces of the longest sentence in the batch (shorter ones padded with PAD_ID)",
+    "T_tgt": "target pieces of the longest reference in the batch (teacher forcing: one decoder step each)",
+    "T_out": "output pieces a decoding produced, </s> included",
+    "T": "a run of steps: a sentence's pieces, or decoder steps when the kind does not matter",
+    "E": "embedding size (ModelConfig.emb_dim)",
+    "H_enc": "encoder hidden size per direction (ModelConfig.enc_hidden)",
+    "D": "encoder output size h_j: H_enc × 2 when bidirectional, else H_enc (ModelConfig.memory_dim)",
+    "H_dec": "decoder hidden size s_t (ModelConfig.dec_hidden)",
+    "H_out": "attentional vector h~_t fed to the output layer (ModelConfig.out_dim; H_dec without attention)",
+    "L": "decoder layers (ModelConfig.dec_layers)",
+    "V": "target vocabulary: the output layer's pieces (ModelConfig.tgt_vocab_size)",
+    "in": "a layer's input size: E (+ H_out with input feeding) for the first, H_dec above it",
+    "H": "units of one kind of state, whichever it is (H_enc, D or H_dec)",
+    "N": "rows gathered from many sentences or steps, one state each",
+    "K": "beam width (DecodeConfig.beam_size)",
+}
 
 # Plain RNN: `squash` is \tanh or \mathrm{ReLU}; `state` is h (encoder) or s (decoder).
 RNN = r"{state}_{{{t}}} = {squash}\left(W_{{eh}}\, x_{{{t}}} + W_{{hh}}\, {state}_{{{prev}}} + b_h\right)"
