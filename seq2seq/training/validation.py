@@ -1,4 +1,6 @@
-"""How a run is judged while it trains: validation loss, a decoded score, probe translations, the test score."""
+"""The measurements a validation takes, each a plain function of a model and a split: validation loss, a
+decoded score (BLEU or exact match), probe translations, the final test score. What they decide is
+validator.py's."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,5 @@
-"""How a run is judged at each validation: the measurements, whether it improved, when the learning rate
-halves and when the run stops early. It decides from explicit arguments and changes only the Progress
+"""The verdict at each validation: takes validation.py's measurements, then decides whether the run
+improved, when the learning rate halves and when the run stops early. It decides from explicit arguments and changes only the Progress
 and the optimizer it is handed."""
 from __future__ import annotations
 
