@@ -203,17 +203,31 @@ def piece_loss_chart(pieces: list[str], losses: list[float]) -> alt.LayerChart:
     return svg(alt.layer(bars, rule).properties(width=alt.Step(step), height=260))
 
 
+# Beside the one-step bars the heatmap has 3/5 of the column: 556 px at 1400 px with the sidebar open, 506 px
+# when the sidebar is 380 px wide, of which its axis labels and titles take ~100-120 px, so its cells get
+# 380 px; 22 px is the smallest cell whose slanted labels stay apart. A sentence with more pieces than that
+# gets the whole column, the bars below it.
+BESIDE_CELLS = 380
+BESIDE_MIN_CELL = 22
+
+
+def attention_fits_beside(sources: int) -> bool:
+    """Whether the heatmap of `sources` source pieces fits beside the one-step bars (see BESIDE_CELLS)."""
+    return sources * BESIDE_MIN_CELL <= BESIDE_CELLS
+
+
 def attention_chart(sources: list[str], outputs: list[str], weights: list[list[float]], focus: list[int],
-                    current: int | None) -> alt.LayerChart:
+                    current: int | None, width: int = WIDTH) -> alt.LayerChart:
     """Attention weights, output pieces down and source pieces across; the followed word's columns are
-    framed in red and the current decoding step's row (from 1) in black."""
+    framed in red and the current decoding step's row (from 1) in black. The cells take at most `width` px
+    across (16 px at the least, which a 50-piece source needs to fit the column at 1400 px)."""
     rows = [{"output": key(i, out), "source": key(j, src), "output piece": show_piece(out),
              "source piece": show_piece(src), "weight": w}
             for i, (out, row) in enumerate(zip(outputs, weights)) for j, (src, w) in enumerate(zip(sources, row))]
     frame = pd.DataFrame(rows)
     out_keys = [key(i, o) for i, o in enumerate(outputs)]
     src_keys = [key(j, s) for j, s in enumerate(sources)]
-    cell = max(18, min(34, WIDTH // max(1, len(sources)), MAX_HEIGHT // max(1, len(outputs))))
+    cell = max(16, min(34, width // max(1, len(sources)), MAX_HEIGHT // max(1, len(outputs))))
     x = alt.X("source:O", sort=src_keys, title="source piece", axis=piece_axis([show_piece(s) for s in sources],
                                                                               orient="top"))
     y = alt.Y("output:O", sort=out_keys, title="output piece", axis=piece_axis([], labelAngle=0))

@@ -534,10 +534,12 @@ def attention(ctx: Context) -> None:
              top3 + rf",\ \ldots\qquad \sum_j \alpha_{{{t}j}} = {sum(step.attention):.3f}",
              rf"c_{{{t}}} = " + latex_vector(context))
     grid_outputs = [s.chosen_piece for s in steps]
-    left, right = st.columns([3, 2])
+    beside = charts.attention_fits_beside(len(pieces))
+    left, right = st.columns([3, 2]) if beside else (st.container(), st.container())
     with left:
         st.markdown("**Attention at every step**")
-        show(charts.attention_chart(pieces, grid_outputs, [s.attention for s in steps], own, t))
+        show(charts.attention_chart(pieces, grid_outputs, [s.attention for s in steps], own, t,
+                                    charts.BESIDE_CELLS if beside else charts.WIDTH))
     with right:
         st.markdown(f"**Step {t} alone**: {quoted_piece(step.chosen_piece)}")
         show(charts.step_weights_chart(pieces, step.attention, own, t))

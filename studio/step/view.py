@@ -108,7 +108,9 @@ def navigation(total: int) -> int:
                 width="stretch", help="Previous step (← key)")
     next_.button("Next ▶", on_click=move, args=(1, total), disabled=step >= total, shortcut="Right",
                  type="primary", width="stretch", help="Next step (→ key)")
-    label.markdown(f"**Step {step} of {total}**")
+    # Counted as the beam tree's window counts them: a step per piece the translation writes.
+    label.markdown(f"**Step {step} of {total}** :gray[· the translation's steps: one per piece it writes, "
+                   "`</s>` included]")
     if total > 1:
         st.slider("Step", 1, total, key=query.widget_key("step", 1), on_change=query.keep, args=("step",),
                   label_visibility="collapsed")

@@ -89,8 +89,18 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
         band = pd.DataFrame({"x": [left - 6], "x2": [right + 6], "y": [0], "y2": [height]})
         layers.insert(0, alt.Chart(band).mark_rect(color="#f2c14e", opacity=0.22).encode(
             x=x, y=y, x2="x2:Q", y2="y2:Q"))
-    title = (f"steps {max(placed.first, 1)}–{placed.last} of {placed.steps}"
+    title = (window_title(placed.first, placed.last, placed.steps, output_ids)
              if placed.first > 0 or placed.last < placed.steps else None)
     chart = alt.layer(*layers).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
     return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=12, fontWeight="normal",
                                                   color="#6b6b6b")) if title else chart
+
+
+def window_title(first: int, last: int, searched: int, output_ids: list[int] | None) -> str:
+    """Which steps a window shows, counted as the Step-by-step page counts them: the returned translation's
+    steps, one per piece it writes, </s> included; the search may have run on longer with other hypotheses."""
+    shown = f"steps {max(first, 1)}–{last}"
+    if output_ids is None:
+        return f"{shown} of {searched}"
+    steps = len(output_ids) + 1
+    return f"{shown} of the translation's {steps}" + (f" (the search ran {searched})" if searched != steps else "")
