@@ -1,6 +1,6 @@
 """The verdict at each validation: takes validation.py's measurements, then decides whether the run
-improved, when the learning rate halves and when the run stops early. It decides from explicit arguments and changes only the Progress
-and the optimizer it is handed."""
+improved, when the learning rate halves and when the run stops early. It decides from explicit arguments
+and changes only the Progress and the optimizer it is handed."""
 from __future__ import annotations
 
 import math
