@@ -61,3 +61,23 @@ def test_a_beam_trace_with_a_forced_prefix_marks_it_and_keeps_its_probabilities(
     forced = dates_translator.trace("March 5, 1987", DecodeConfig(strategy="beam", beam_size=3), prefix)
     assert forced.output_ids[0] == prefix[0] and forced.steps[0].forced and not forced.steps[1].forced
     assert math.exp(forced.steps[0].logprob) == pytest.approx(free.steps[0].top[1].prob, abs=1e-5)
+
+
+def test_the_recorder_and_every_hook_caller_follow_the_one_hook_signature():
+    """StepHook types the decoding hook once; the recorder takes exactly its arguments, and every loop that
+    calls a hook declares it as a StepHook."""
+    import inspect
+
+    from seq2seq.decoding.beam import beam_search
+    from seq2seq.decoding.forced import teacher_forced
+    from seq2seq.decoding.free_run import free_run
+    from seq2seq.decoding.recorder import Recorder
+    from seq2seq.nn.decoder import StepHook
+    from seq2seq.nn.model import Seq2Seq
+
+    def parameters(function):
+        return list(inspect.signature(function).parameters)[1:]  # without self
+
+    assert parameters(Recorder.__call__) == parameters(StepHook.__call__)
+    for caller in (free_run, beam_search, teacher_forced, Seq2Seq.unroll, Seq2Seq.forward):
+        assert inspect.signature(caller).parameters["hook"].annotation == "StepHook | None", caller.__qualname__

@@ -14,7 +14,7 @@ from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import pad_batch
 from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.decoding.trace import BeamNode, Hypothesis
-from seq2seq.nn.decoder import StepDetails
+from seq2seq.nn.decoder import StepDetails, StepHook
 from seq2seq.nn.model import Seq2Seq
 
 NEG_INF = float("-inf")
@@ -53,9 +53,9 @@ class _Sentence:
 
 
 def beam_search(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig, prefix: list[int] | None = None,
-                piece=None, hook=None) -> list[BeamResult]:
+                piece=None, hook: StepHook | None = None) -> list[BeamResult]:
     """n-best per sentence; `prefix` forces the first pieces; `piece` (id -> text) asks for the tree;
-    `hook(t, inputs, logits, state, memory, details)` sees every step of all B*K rows, as in `free_run`."""
+    a `hook` (a `StepHook`) sees every step of all B*K rows, as in `free_run`."""
     k = decode.beam_size
     src, lengths = pad_batch(sources, model.device)
     _, memory, state = model.encode(src, lengths)

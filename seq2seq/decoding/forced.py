@@ -11,6 +11,7 @@ import torch
 
 from seq2seq.data.batches import pad_batch
 from seq2seq.symbols import BOS_ID, EOS_ID
+from seq2seq.nn.decoder import StepHook
 from seq2seq.nn.encoder import EncoderOutput
 from seq2seq.nn.model import Seq2Seq
 
@@ -23,7 +24,8 @@ class ForcedRun(NamedTuple):
     lengths: list[int]  # per sentence, the steps that belong to it (target length + 1)
 
 
-def teacher_forced(model: Seq2Seq, sources: list[list[int]], targets: list[list[int]], hook=None) -> ForcedRun:
+def teacher_forced(model: Seq2Seq, sources: list[list[int]], targets: list[list[int]],
+                   hook: StepHook | None = None) -> ForcedRun:
     """Feed each target (EOS appended) after BOS; `hook` sees every step (see `Seq2Seq.unroll`)."""
     src, src_lengths = pad_batch(sources, model.device)
     gold_lists = [list(t) + [EOS_ID] for t in targets]

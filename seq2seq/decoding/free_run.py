@@ -11,14 +11,14 @@ from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import pad_batch
 from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.decoding.trace import Hypothesis
-from seq2seq.nn.decoder import StepDetails
+from seq2seq.nn.decoder import StepDetails, StepHook
 from seq2seq.nn.model import Seq2Seq
 
 
 def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
-             prefixes: list[list[int]] | None = None, hook=None) -> list[Hypothesis]:
+             prefixes: list[list[int]] | None = None, hook: StepHook | None = None) -> list[Hypothesis]:
     """Each step feeds back the piece it chose. `prefixes` force the first pieces of each output;
-    `hook(t, inputs, logits, state, memory, details)` is called at every step, as `Seq2Seq.unroll` calls it."""
+    a `hook` (a `StepHook`) sees every step, as in `Seq2Seq.unroll`."""
     src, lengths = pad_batch(sources, model.device)
     _, memory, state = model.encode(src, lengths)
     batch = src.size(0)

@@ -1,11 +1,10 @@
 """The recording hook: what every decoder step of one sentence computed, turned into plain `StepTrace`s.
 
-Pass a `Recorder` as the `hook` of `free_run` or `teacher_forced`; both call it once per step with
-the step's inputs, logits, new state and `StepDetails`. A step only keeps references to the batch's
-tensors (beam search records all its rows and reads the best hypothesis's path afterwards, instead of
-replaying it); `steps()` then computes what the trace shows (probabilities, top candidates, entropy, the
-gates) for all steps in one batch and turns each quantity into Python lists once, instead of a dozen
-small operations per step.
+A `Recorder` is a `StepHook`: pass it as the `hook` of `free_run`, `beam_search` or `teacher_forced`.
+A step only keeps references to the batch's tensors (beam search records all its rows and reads the best
+hypothesis's path afterwards, instead of replaying it); `steps()` then computes what the trace shows
+(probabilities, top candidates, entropy, the gates) for all steps in one batch and turns each quantity
+into Python lists once, instead of a dozen small operations per step.
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import torch
 from torch import nn
@@ -66,6 +66,15 @@ class StepDetails:
     weights: torch.Tensor | None = None  # (B, T_src) attention weights a_t
     context: torch.Tensor | None = None  # (B, D) c_t
     attentional: torch.Tensor | None = None  # (B, H_out) h~_t
+
+
+class StepHook(Protocol):
+    """What sees every decoder step of a run: `Seq2Seq.unroll`, `free_run` and `beam_search` call it once
+    per step t, after the step, with the pieces it read (B,), its logits (B, V), the new state, the memory
+    attention reads and the step's `StepDetails` (the trace recorder keeps them)."""
+
+    def __call__(self, t: int, inputs: torch.Tensor, logits: torch.Tensor, state: DecoderState, memory: Memory,
+                 details: StepDetails) -> None: ...
 
 
 class Decoder(nn.Module):

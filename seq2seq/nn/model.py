@@ -9,7 +9,7 @@ from torch import nn
 
 from seq2seq.config import ModelConfig
 from seq2seq.symbols import PAD_ID
-from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails
+from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails, StepHook
 from seq2seq.nn.encoder import Encoder, EncoderOutput
 
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -65,19 +65,20 @@ class Seq2Seq(nn.Module):
         feed = hidden.new_zeros(src.size(0), self.config.out_dim) if self.decoder.feeds_input else None
         return encoded, memory, DecoderState(hidden, cell, feed)
 
-    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook=None, return_attention: bool = False):
+    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook: StepHook | None = None,
+                return_attention: bool = False):
         """Training's forward pass: encode, then the teacher-forced unroll -> logits (B, T_tgt, V)
         (and the attention weights (B, T_tgt, T_src) with `return_attention`)."""
         _, memory, state = self.encode(src, lengths)
         return self.unroll(tgt_in, state, memory, teacher_forcing, hook, return_attention)
 
-    def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0, hook=None,
-               return_attention: bool = False):
+    def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0,
+               hook: StepHook | None = None, return_attention: bool = False):
         """The one teacher-forced unroll of `Decoder.step` that training, scoring, forced traces and state
         samples share. tgt_in (B, T_tgt) starts with BOS -> logits (B, T_tgt, V).
 
         teacher_forcing < 1 feeds the model's own previous pick instead of the gold piece with that
-        probability (scheduled sampling). `hook(t, inputs, logits, state, memory, details)` sees every step.
+        probability (scheduled sampling). A `hook` (a `StepHook`) sees every step.
         """
         per_step = hook is not None or teacher_forcing < 1.0
         if not per_step and not self.decoder.feeds_input:
