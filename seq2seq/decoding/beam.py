@@ -7,6 +7,7 @@ in order, the first K that do not end become the new beam, and ended ones join i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 
@@ -32,6 +33,14 @@ class BeamResult:
     # Per n-best hypothesis, the batch row it sat in at each step (rows of this sentence's K): a hook's
     # records of the search, read along this path, are that hypothesis's own steps.
     paths: list[list[int]] = field(default_factory=list)
+
+
+class _Kept(NamedTuple):
+    """A candidate that stays in the beam: the row it extends, its pieces so far, its score, its tree node."""
+    row: int
+    tokens: list[int]
+    score: float
+    node_id: int | None
 
 
 @dataclass
@@ -96,16 +105,17 @@ def _advance(beams: list[_Sentence], scores: torch.Tensor, logp: torch.Tensor, d
                                             vocab, decode, t, piece)
         beam.done = beam.done or not kept or len(beam.finished) >= k
         kept = kept if not beam.done else []
-        beam.paths = [beam.paths[row] + [row] for row, _, _, _ in kept] + [[]] * (k - len(kept))
-        beam.tokens = [seq for _, seq, _, _ in kept] + [[PAD_ID]] * (k - len(kept))
-        beam.node_ids = [node for _, _, _, node in kept] + [None] * (k - len(kept))
-        keep += [b * k + row for row, _, _, _ in kept] + [b * k] * (k - len(kept))
-        new_scores.append([score for _, _, score, _ in kept] + [NEG_INF] * (k - len(kept)))
+        beam.paths = [beam.paths[c.row] + [c.row] for c in kept] + [[]] * (k - len(kept))
+        beam.tokens = [c.tokens for c in kept] + [[PAD_ID]] * (k - len(kept))
+        beam.node_ids = [c.node_id for c in kept] + [None] * (k - len(kept))
+        keep += [b * k + c.row for c in kept] + [b * k] * (k - len(kept))
+        new_scores.append([c.score for c in kept] + [NEG_INF] * (k - len(kept)))
     return keep, torch.tensor(new_scores, device=logp.device)
 
 
-def _extend(beam: _Sentence, top_scores, top_flat, step_logps, vocab: int, decode: DecodeConfig, t: int, piece):
-    """Read one sentence's best candidates in order; returns the kept ones as (row, tokens, score, node id)."""
+def _extend(beam: _Sentence, top_scores, top_flat, step_logps, vocab: int, decode: DecodeConfig, t: int,
+            piece) -> list[_Kept]:
+    """Read one sentence's best candidates in order; returns the kept ones."""
     last_step = t + 1 == beam.limit
     kept = []
     for score, flat, step_logp in zip(top_scores, top_flat, step_logps):
@@ -122,7 +132,7 @@ def _extend(beam: _Sentence, top_scores, top_flat, step_logps, vocab: int, decod
             beam.finished.append((Hypothesis(ids, score, score / length_penalty(len(seq), decode.length_penalty),
                                              ended=token == EOS_ID), beam.paths[row] + [row]))
         elif status == "kept":
-            kept.append((row, seq, score, node_id))
+            kept.append(_Kept(row, seq, score, node_id))
     return kept
 
 
