@@ -1,6 +1,6 @@
 """Explanations beyond attention, for the app: attribution of one output piece with its faithfulness
-check, the gradient that reaches each source piece (vanishing gradients), and pattern search over
-hidden units. Everything comes back as plain dataclasses, lists and arrays.
+check (and of the piece chosen against another candidate: a contrastive explanation), the gradient that
+reaches each source piece (vanishing gradients), and pattern search over hidden units. Everything comes back as plain dataclasses, lists and arrays.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seq2seq import catalog
-from seq2seq.analysis import attribution, faithfulness, gradient_flow, patterns
+from seq2seq.analysis import attribution, contrastive, faithfulness, gradient_flow, patterns
 from seq2seq.analysis.patterns import THRESHOLDS as PATTERN_THRESHOLDS
 from seq2seq.analysis.patterns import ThresholdCount, suggested_threshold, threshold_hint
 from seq2seq.analysis.readings import CellReading, gradient_sentence, gradient_summary, read_cells
@@ -20,10 +20,10 @@ from seq2seq.errors import UserError
 from seq2seq.service.analyses import Reference
 
 __all__ = ["ATTRIBUTION_LABELS", "ATTRIBUTION_METHODS", "GRADIENT_MODELS", "PATTERN_THRESHOLD", "PATTERN_THRESHOLDS",
-           "CellReading", "GradientCurve", "PatternMatch", "PatternResult", "PieceAttribution", "Removal",
-           "ThresholdCount", "explain_piece", "gradient_curve", "gradient_models", "gradient_reference",
-           "gradient_sentence", "gradient_summary", "pattern_search", "pattern_thresholds", "read_cells",
-           "suggested_threshold", "threshold_hint"]
+           "CellReading", "GradientCurve", "PatternMatch", "PatternResult", "PieceAttribution", "PieceContrast",
+           "Removal", "ThresholdCount", "explain_contrast", "explain_piece", "gradient_curve", "gradient_models",
+           "gradient_reference", "gradient_sentence", "gradient_summary", "pattern_search", "pattern_thresholds",
+           "read_cells", "suggested_threshold", "threshold_hint"]
 
 ATTRIBUTION_METHODS = attribution.METHODS
 ATTRIBUTION_LABELS = {**attribution.LABELS, faithfulness.ATTENTION: "attention"}
@@ -57,6 +57,43 @@ def explain_piece(translator: Translator, text: str, output_ids: list[int], step
     return PieceAttribution(step, translator.tgt.piece(found.target_id), float(np.exp(found.logprob)),
                             [translator.src.piece(i) for i in source], found.scores, found.attention,
                             found.baseline_logprob, found.completeness_gap, removed, faithfulness.winners(removed))
+
+
+@dataclass(frozen=True)
+class PieceContrast:
+    """Why the output has piece X at `step` rather than the candidate Y: attribution of log p(X) − log p(Y)."""
+    step: int  # output step explained, from 0
+    piece: str  # X, the piece the output has at this step
+    foil: str  # Y, the candidate it is contrasted with
+    prob: float  # p(X), 0..1
+    foil_prob: float  # p(Y), 0..1
+    src_pieces: list[str]
+    output_pieces: list[str]  # the output pieces before this step, which the decoder read
+    scores: dict[str, list[float]]  # method -> one score per source piece (> 0: toward X, < 0: toward Y)
+    output_scores: dict[str, list[float]]  # method -> one score per output piece before this step
+    attention: list[float] | None  # weights of the same step (None without attention)
+    contrast: float  # log p(X) − log p(Y), nats
+    baseline_contrast: float  # the same with every attributed embedding at zero
+    completeness_gap: float  # Σ integrated gradients − (contrast − baseline contrast); ~0
+    removals: list[Removal]  # the faithfulness check on p(X | X or Y), one per pointer
+    winners: list[str]  # pointers whose removal cost p(X | X or Y) the most
+
+
+def explain_contrast(translator: Translator, text: str, output_ids: list[int], step: int,
+                     foil_id: int) -> PieceContrast:
+    """Which source pieces and earlier output pieces push output step `step` of `output_ids` toward its
+    piece rather than the candidate `foil_id`, and what removing the top source piece of each pointer
+    does to p(X | X or Y)."""
+    source, _ = translator.source_ids(text)
+    output_ids = list(output_ids)
+    found = contrastive.contrast(translator.model, source, output_ids, step, foil_id)
+    removed = faithfulness.removals(translator.model, source, output_ids, found)
+    return PieceContrast(step, translator.tgt.piece(found.target_id), translator.tgt.piece(foil_id),
+                         float(np.exp(found.logprob)), float(np.exp(found.foil_logprob)),
+                         [translator.src.piece(i) for i in source],
+                         [translator.tgt.piece(i) for i in output_ids[:step]],
+                         found.scores, found.output_scores, found.attention, found.contrast, found.baseline_contrast,
+                         found.completeness_gap, removed, faithfulness.winners(removed))
 
 
 @dataclass(frozen=True)
