@@ -72,6 +72,12 @@ class Trace:
     nbest: list[Hypothesis] = field(default_factory=list)
     truncated: bool = False
 
+    @classmethod
+    def empty(cls, source: str, strategy: str) -> "Trace":
+        """The trace of an input with nothing to translate: no pieces, no steps."""
+        return cls(source=source, src_ids=[], src_pieces=[], output_ids=[], output_pieces=[], translation="",
+                   logprob=0.0, strategy=strategy, encoder_forward=[], encoder_backward=None, steps=[])
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

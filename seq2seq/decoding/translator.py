@@ -81,7 +81,7 @@ class Translator:
         """Decode one sentence and record every step; `prefix` forces the first output pieces."""
         decode = decode.validate()
         if not clean_text(text):  # one rule for empty input, as `translate` has: nothing in, nothing out
-            return Trace(text, [], [], [], [], "", 0.0, decode.strategy, [], None, [])
+            return Trace.empty(text, decode.strategy)
         if decode.strategy == "beam":
             return self._beam_trace(text, decode, prefix or [])
         source, _ = self.source_ids(text)
