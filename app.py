@@ -6,10 +6,13 @@ loads the default model in the background, so the first visitor does not wait fo
 runs this file as a script.
 """
 import streamlit as st
+from starlette.middleware import Middleware
 
+from studio.shared.upload_guard import UploadGuard
 from studio.shared.warm_up import lifespan
 
-app = st.App("app.py", lifespan=lifespan)
+# UploadGuard: only a session whose page shows an uploader (and, in a classroom, is unlocked) stores uploads.
+app = st.App("app.py", lifespan=lifespan, middleware=[Middleware(UploadGuard)])
 if __name__ == "__main__":
     from studio.home import navigation
 

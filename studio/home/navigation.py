@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from studio.home.view import show
+from studio.shared import upload_permits
 from studio.shared.page import menu
 
 
 def run() -> None:
-    st.navigation(menu(show)).run()
+    with upload_permits.full_run():  # a run that draws no file uploader ends its session's upload permit
+        st.navigation(menu(show)).run()

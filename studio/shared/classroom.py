@@ -27,6 +27,12 @@ def unlocked() -> bool:
     return not classroom_mode() or _TICKET in st.session_state
 
 
+def ticket() -> str | None:
+    """The ticket this tab was given when it was unlocked (None if it was not): what a teacher action
+    shows the gate, also from outside a script run (studio/shared/upload_permits.py)."""
+    return st.session_state.get(_TICKET)
+
+
 def unlock_panel() -> None:
     """The passphrase box (or the lock button) at the top of the Train and Models pages in classroom mode."""
     if not classroom_mode():

@@ -14,7 +14,7 @@ import streamlit as st
 from seq2seq.config import ATTENTIONS, CELLS, MODEL_RANGES, NONLINEARITIES, TOKENIZER_RANGES, TRAIN_RANGES
 from seq2seq.service import runs
 from seq2seq.service.runs import CORPORA, MAX_THREADS, MAX_UPLOAD_BYTES, TASKS, available_corpora, get_preset
-from studio.shared import classroom, glossary
+from studio.shared import classroom, glossary, upload_permits
 from studio.shared.messages import user_errors
 from studio.train.cache import checked_upload
 
@@ -193,6 +193,7 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
     limit_mb = MAX_UPLOAD_BYTES // 2**20
     file = st.file_uploader(f"Sentence pairs: one `source<TAB>target` per line, UTF-8, at most {limit_mb} MB",
                             type=["tsv", "txt"], key=k + "upload", max_upload_size=limit_mb)
+    upload_permits.uploader_shown()  # the server takes this session's upload only while the box is shown
     # The browser refuses a larger file before the server sees it, and says why only in a tooltip.
     st.caption(f"A larger file is refused as soon as it is chosen (the upload box then shows a red mark): "
                f"split it, or train from a terminal with `--set train.data=tsv:FILE`, which has no {limit_mb} MB limit.")
