@@ -18,6 +18,9 @@ from seq2seq.service.analyses import (
     explained, nearest, project, scores_by_length, source_words, state_index, swap_word, trace_states,
     training_reference, typed_reference, unit_order,
 )
+from seq2seq.service.coverage import (
+    BytePieces, Coverage, CoverageConfig, WordCounts, WordSeen, byte_runs, input_coverage, training_words,
+)
 from seq2seq.service.evaluation import (
     Evaluation, compare_typed, evaluate, side_by_side, test_set,
 )
