@@ -148,6 +148,6 @@ def test_guided_training_pulls_attention_onto_the_aligner_links(tmp_path):
         trainer.model.eval()
         batch = collate(trainer.train_examples[:300])
         with torch.inference_mode():
-            _, attention = trainer.model(batch.src, batch.lengths, batch.tgt_in, return_attention=True)
+            _, attention = trainer.model(batch.src, batch.lengths, batch.tgt_in)
         masses[weight] = float((attention * batch.guide).sum() / batch.guide.sum())
     assert masses[5.0] > masses[0.0] + 0.1

@@ -18,7 +18,7 @@ def logprob_at(model, source, output, step) -> float:
     src, lengths = pad_batch([source])
     tgt_in = torch.tensor([[BOS_ID] + output[:step]])
     with torch.inference_mode():
-        logits = model(src, lengths, tgt_in)[0, step]
+        logits = model(src, lengths, tgt_in).logits[0, step]
     return float(torch.log_softmax(logits, -1)[(output + [EOS_ID])[step]])
 
 

@@ -37,7 +37,7 @@ TEXTS = ["abc", "jihgfedcba", "a", ""]
 def logits_of(model: Seq2Seq) -> torch.Tensor:
     src, lengths = pad_batch([[4, 5, 6, 3], [7, 3]])
     with torch.inference_mode():
-        return model(src, lengths, torch.tensor([[BOS_ID, 8, 9]] * 2))
+        return model(src, lengths, torch.tensor([[BOS_ID, 8, 9]] * 2)).logits
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def contrast_at(model, source, output, step, foil) -> float:
     src, lengths = pad_batch([source])
     tgt_in = torch.tensor([[BOS_ID] + output[:step]])
     with torch.inference_mode():
-        logp = torch.log_softmax(model(src, lengths, tgt_in)[0, step], -1)
+        logp = torch.log_softmax(model(src, lengths, tgt_in).logits[0, step], -1)
     return float(logp[(output + [EOS_ID])[step]] - logp[foil])
 
 

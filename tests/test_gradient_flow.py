@@ -63,7 +63,7 @@ def test_each_row_is_the_gradient_of_its_own_step():
             embedded["e"] = output
 
         twin.encoder.embedding.register_forward_hook(keep)
-        logits = twin(src, lengths, tgt_in)
+        logits = twin(src, lengths, tgt_in).logits
         loss = -torch.log_softmax(logits, -1)[0, step, gold[0, step]]
         loss.backward()
         expected = embedded["e"].grad[0].norm(dim=-1).numpy()

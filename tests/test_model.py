@@ -70,17 +70,17 @@ def test_padding_does_not_change_a_sentence_result():
     model = tiny_model(cell="lstm", attention="luong")
     tgt_in = torch.tensor([[BOS_ID, 4, 5]] * 3)
     src, lengths = pad_batch(SOURCES)
-    batched = model(src, lengths, tgt_in)
+    batched = model(src, lengths, tgt_in).logits
     for row, source in enumerate(SOURCES):
         alone_src, alone_len = pad_batch([source])
-        assert torch.allclose(model(alone_src, alone_len, tgt_in[:1])[0], batched[row], atol=1e-5)
+        assert torch.allclose(model(alone_src, alone_len, tgt_in[:1]).logits[0], batched[row], atol=1e-5)
 
 
 def test_forward_equals_a_loop_of_decoder_steps():
     model = tiny_model(cell="gru", attention="bahdanau", dec_layers=2, enc_layers=2)
     src, lengths = pad_batch(SOURCES)
     tgt_in = torch.tensor([[BOS_ID, 4, 5, 6]] * 3)
-    logits = model(src, lengths, tgt_in)
+    logits = model(src, lengths, tgt_in).logits
     assert logits.shape == (3, 4, 12)
     _, memory, state = model.encode(src, lengths)
     for t in range(4):
@@ -218,3 +218,18 @@ def test_tied_embeddings_share_one_parameter():
 def test_invalid_model_configs_are_refused_with_the_setting_named(options, needle):
     with pytest.raises(UserError, match=needle):
         tiny_model(**options)
+
+
+@pytest.mark.parametrize("attention", ["none", "bahdanau"])
+def test_the_forward_pass_always_returns_logits_and_attention_by_name(attention):
+    from seq2seq.nn.model import Unrolled
+
+    model = tiny_model(attention=attention)
+    src, lengths = torch.tensor([[5, 6, 7, 3], [5, 6, 3, 0]]), torch.tensor([4, 3])
+    tgt_in = torch.tensor([[BOS_ID, 8, 9], [BOS_ID, 9, 8]])
+    out = model(src, lengths, tgt_in)
+    assert isinstance(out, Unrolled) and out.logits.shape == (2, 3, model.config.tgt_vocab_size)
+    if attention == "none":
+        assert out.attention is None
+    else:
+        assert out.attention.shape == (2, 3, 4) and torch.allclose(out.attention.sum(-1), torch.ones(2, 3))

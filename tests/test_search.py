@@ -105,7 +105,7 @@ def test_forced_scores_equal_the_training_loss(dates_translator, score_reference
     examples = encode_pairs(pairs, dates_translator.src, dates_translator.tgt, max_len=64)
     batch = collate(examples)
     with torch.inference_mode():
-        logits = dates_translator.model(batch.src, batch.lengths, batch.tgt_in)
+        logits = dates_translator.model(batch.src, batch.lengths, batch.tgt_in).logits
         loss = nn.CrossEntropyLoss(ignore_index=PAD_ID, reduction="sum")(logits.flatten(0, 1), batch.tgt_out.flatten())
     assert -sum(map(sum, scores)) / batch.n_tokens == pytest.approx(float(loss) / batch.n_tokens, rel=1e-5)
     # The deliberately wrong reference (day 21, not 12) costs more than the right ones.

@@ -46,7 +46,7 @@ def _forward(model: Seq2Seq, embedded, src, lengths, tgt_in, hook=None) -> torch
     differentiate with respect to them. -> logits (B, T_tgt, V)."""
     handle = model.encoder.embedding.register_forward_hook(lambda module, inputs, output: embedded)
     try:
-        return model(src, lengths, tgt_in, hook=hook)
+        return model(src, lengths, tgt_in, hook=hook).logits
     finally:
         handle.remove()
 

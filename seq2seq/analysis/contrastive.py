@@ -57,7 +57,7 @@ def _forward(model: Seq2Seq, src_embedded, out_embedded, src, lengths, tgt_in, h
     if out_embedded is not None:
         handles.append(model.decoder.embedding.register_forward_hook(swap_output))
     try:
-        return model(src, lengths, tgt_in, hook=hook)
+        return model(src, lengths, tgt_in, hook=hook).logits
     finally:
         for handle in handles:
             handle.remove()

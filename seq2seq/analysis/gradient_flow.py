@@ -49,7 +49,7 @@ def _step_losses(model: Seq2Seq, embedded, src, lengths, tgt_in, gold, steps) ->
     """Captum's forward function: row b's loss at its own output step steps[b] ((B,) losses)."""
     handle = model.encoder.embedding.register_forward_hook(lambda module, inputs, output: embedded)
     try:
-        logprobs = torch.log_softmax(model(src, lengths, tgt_in).float(), dim=-1)  # (B, T_out, V)
+        logprobs = torch.log_softmax(model(src, lengths, tgt_in).logits.float(), dim=-1)  # (B, T_out, V)
     finally:
         handle.remove()
     rows = torch.arange(logprobs.size(0))

@@ -32,7 +32,7 @@ def teacher_forced(model: Seq2Seq, sources: list[list[int]], targets: list[list[
     gold, _ = pad_batch(gold_lists, src.device)
     tgt_in = torch.cat([torch.full_like(gold[:, :1], BOS_ID), gold[:, :-1]], dim=1)  # (B, T_tgt)
     encoded, memory, state = model.encode(src, src_lengths)
-    logits, attention = model.unroll(tgt_in, state, memory, hook=hook, return_attention=True)
+    logits, attention = model.unroll(tgt_in, state, memory, hook=hook)
     return ForcedRun(encoded, logits, attention, gold, [len(g) for g in gold_lists])
 
 

@@ -4,6 +4,8 @@ Shapes in comments, (B, T_src, D) and the like, use the letters defined in `seq2
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
@@ -49,6 +51,12 @@ class Bridge(nn.Module):
         return flat.view(flat.size(0), self.layers, self.size).transpose(0, 1).contiguous()  # (L, B, H_dec)
 
 
+class Unrolled(NamedTuple):
+    """What a teacher-forced pass computes, always both: `forward` and `unroll` return this."""
+    logits: torch.Tensor  # (B, T_tgt, V)
+    attention: torch.Tensor | None  # (B, T_tgt, T_src) attention weights; None without attention
+
+
 class Seq2Seq(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -65,17 +73,15 @@ class Seq2Seq(nn.Module):
         feed = hidden.new_zeros(src.size(0), self.config.out_dim) if self.decoder.feeds_input else None
         return encoded, memory, DecoderState(hidden, cell, feed)
 
-    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook: StepHook | None = None,
-                return_attention: bool = False):
-        """Training's forward pass: encode, then the teacher-forced unroll -> logits (B, T_tgt, V)
-        (and the attention weights (B, T_tgt, T_src) with `return_attention`)."""
+    def forward(self, src, lengths, tgt_in, teacher_forcing: float = 1.0, hook: StepHook | None = None) -> Unrolled:
+        """Training's forward pass: encode, then the teacher-forced unroll."""
         _, memory, state = self.encode(src, lengths)
-        return self.unroll(tgt_in, state, memory, teacher_forcing, hook, return_attention)
+        return self.unroll(tgt_in, state, memory, teacher_forcing, hook)
 
     def unroll(self, tgt_in, state: DecoderState, memory: Memory, teacher_forcing: float = 1.0,
-               hook: StepHook | None = None, return_attention: bool = False):
+               hook: StepHook | None = None) -> Unrolled:
         """The one teacher-forced unroll of `Decoder.step` that training, scoring, forced traces and state
-        samples share. tgt_in (B, T_tgt) starts with BOS -> logits (B, T_tgt, V).
+        samples share. tgt_in (B, T_tgt) starts with BOS.
 
         teacher_forcing < 1 feeds the model's own previous pick instead of the gold piece with that
         probability (scheduled sampling). A `hook` (a `StepHook`) sees every step.
@@ -83,8 +89,7 @@ class Seq2Seq(nn.Module):
         per_step = hook is not None or teacher_forcing < 1.0
         if not per_step and not self.decoder.feeds_input:
             out, weights = self.decoder.advance_all(tgt_in, state, memory)  # (B, T_tgt, H_out)
-            logits = self.decoder.project(out)  # (B, T_tgt, V)
-            return (logits, weights) if return_attention else logits
+            return Unrolled(self.decoder.project(out), weights)
         outputs, attention, inputs = [], [], tgt_in[:, 0]
         for t in range(tgt_in.size(1)):
             details = StepDetails() if hook is not None else None
@@ -100,9 +105,7 @@ class Seq2Seq(nn.Module):
         stacked = torch.stack(outputs, dim=1)
         # One output projection over all steps is much faster than one per step.
         logits = stacked if per_step else self.decoder.project(stacked)  # (B, T_tgt, V)
-        if not return_attention:
-            return logits
-        return logits, (torch.stack(attention, dim=1) if self.decoder.uses_attention else None)  # (B, T_tgt, T_src)
+        return Unrolled(logits, torch.stack(attention, dim=1) if self.decoder.uses_attention else None)
 
     @staticmethod
     def _next_inputs(gold: torch.Tensor, logits: torch.Tensor, teacher_forcing: float) -> torch.Tensor:

@@ -165,8 +165,7 @@ class Trainer:
         guided = batch.guide is not None and self.config.guided_alignment > 0
         with autocast(self.precision, self.device):
             logits, attention = self.train_model(batch.src, batch.lengths, batch.tgt_in,
-                                                 self.schedule.teacher_forcing(self.progress),
-                                                 return_attention=True)
+                                                 self.schedule.teacher_forcing(self.progress))
             loss = self.loss_fn(logits.float().flatten(0, 1), batch.tgt_out.flatten())
             weight = self.schedule.guidance_weight(self.progress)
             total = loss + weight * alignment_loss(attention, batch.guide) if guided else loss

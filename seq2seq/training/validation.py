@@ -31,7 +31,7 @@ def valid_loss(model, examples: list[Example], batch_tokens: int, device, precis
     with torch.inference_mode(), autocast(precision, device):
         for indices in make_batches(examples, batch_tokens, 0, shuffle=False):
             batch = collate([examples[i] for i in indices], device)
-            logits = model(batch.src, batch.lengths, batch.tgt_in)
+            logits = model(batch.src, batch.lengths, batch.tgt_in).logits
             loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), batch.tgt_out.flatten(),
                                                ignore_index=PAD_ID, reduction="sum")
             total, tokens = total + float(loss), tokens + batch.n_tokens
