@@ -102,8 +102,9 @@ class Classroom:
         return {name: int(pid) for name, pid in _REPLICA_LINE.findall("\n".join(self.output))}
 
     def proxy_pid(self) -> int | None:
-        found = re.search(r"^proxy: pid (\d+)", "\n".join(self.output), re.MULTILINE)
-        return int(found.group(1)) if found else None
+        """HAProxy's latest pid: the script prints a new `proxy: pid P` line each time it starts it."""
+        found = re.findall(r"^proxy: pid (\d+)", "\n".join(self.output), re.MULTILINE)
+        return int(found[-1]) if found else None
 
     def in_rotation(self, names: set[str], requests: int = 20) -> bool:
         """True when new visitors (no cookie) land on every replica in `names`: the proxy sends each

@@ -8,8 +8,10 @@
 # everyone to the same replica). Websockets pass through; a dead replica is taken out at the first
 # connection it refuses, its students' browsers reconnect to the others, and this script starts it
 # again on the same port (back-off: 1 s, doubling up to 60 s while it keeps dying within a minute);
-# health checks put it back in rotation. Training runs live on disk, so every replica sees all of
-# them; each replica has its own model cache.
+# health checks put it back in rotation. HAProxy is started again the same way: while it is gone no
+# student can connect, but the replicas, their sessions and the runs carry on, and browsers reconnect
+# to the same replica (their cookie) when it is back. Training runs live on disk, so every replica
+# sees all of them; each replica has its own model cache.
 #
 # The teacher passphrase never stays in an environment or on a command line (both are readable by
 # anyone on the machine who runs `ps eww`, and /proc/PID/environ keeps a process's initial
@@ -45,8 +47,8 @@ Usage: bash deploy/classroom.sh [--replicas N] [--port PORT] [options]
   --stop-grace S             at the end, how long training runs launched from the app get to save
                              a checkpoint and stop (default 60)
 
-A replica that exits is started again (its log says why it ended). Stops everything, the training
-runs launched from this classroom included, on Ctrl+C or SIGTERM.
+A replica or HAProxy that exits is started again (its log says why it ended). Stops everything, the
+training runs launched from this classroom included, on Ctrl+C or SIGTERM.
 EOF
 }
 
@@ -118,7 +120,7 @@ secret="$state_dir/$PASSPHRASE_FILE_NAME"
 
 tag="$(printf '%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM")"
 replica_pid=() started_at=() delay=() timer_pid=() restarts=()
-haproxy_pid=""
+haproxy_pid="" proxy_started_at=0 proxy_delay=0 proxy_timer="" proxy_restarts=""
 
 stop_runs() {  # SIGTERM to every process carrying this classroom's tag; wait up to $grace s for them
   "$python_bin" - "$TAG_ENV=$tag" "$grace" <<'EOF' || true
@@ -185,7 +187,7 @@ stop_all() {
   trap - EXIT
   local pid finished timer waited=0
   alive=()
-  for pid in "$haproxy_pid" "${replica_pid[@]}" "${timer_pid[@]}"; do
+  for pid in "$haproxy_pid" "$proxy_timer" "${replica_pid[@]}" "${timer_pid[@]}"; do
     [[ -n "$pid" ]] && alive+=("$pid")
   done
   keep_running
@@ -297,6 +299,18 @@ start_replica() {  # start_replica I [first]: replica rI on its port, appending 
   echo "replica r$i: 127.0.0.1:$replica_port pid $! log $log${restarts[i]:+ (restart ${restarts[i]})}"
 }
 
+start_proxy() {  # HAProxy in the foreground (-db: a child this script waits for), appending to its log
+  "$haproxy_bin" -db -f "$config" >>"$state_dir/haproxy.log" 2>&1 &
+  haproxy_pid=$!
+  proxy_started_at=$SECONDS
+  echo "proxy: pid $haproxy_pid log $state_dir/haproxy.log config $config${proxy_restarts:+ (restart $proxy_restarts)}"
+}
+
+backoff() {  # backoff UP DELAY: the wait before a restart: 1 s after a process that stayed up a minute,
+  # doubling (to 60 s) while it dies sooner (a port taken, a broken install: no restart storm)
+  if (($1 >= 60 || $2 == 0)); then echo 1; else echo $(($2 * 2 > 60 ? 60 : $2 * 2)); fi
+}
+
 wait_healthy() {  # every replica answers /_stcore/health, or one died, or 180 s passed
   "$python_bin" - "$first_port" "$replicas" "${replica_pid[@]}" <<'EOF'
 import os, sys, time, urllib.request
@@ -327,9 +341,7 @@ for ((i = 1; i <= replicas; i++)); do
   start_replica "$i" first
 done
 wait_healthy || die "see the logs in $state_dir"
-"$haproxy_bin" -db -f "$config" >>"$state_dir/haproxy.log" 2>&1 &
-haproxy_pid=$!
-echo "proxy: pid $haproxy_pid log $state_dir/haproxy.log config $config"
+start_proxy
 local_address="$address"
 [[ "$address" == 0.0.0.0 ]] && local_address=127.0.0.1
 "$python_bin" - "$local_address" "$port" "$haproxy_pid" <<'EOF' || die "HAProxy did not answer; see $state_dir/haproxy.log"
@@ -354,9 +366,11 @@ mode="teacher passphrase required for training, uploads and deleting"
 ((open)) && mode="no passphrase: anyone may train and delete runs"
 echo "classroom ready: http://$shown:$port ($replicas replicas, restarted if they exit; $mode)"
 
-# Until the proxy stops (or Ctrl+C): a replica that exits is started again after its back-off.
+# Until Ctrl+C or SIGTERM: a replica or the proxy that exits is started again after its back-off.
 while true; do
-  waiting=("$haproxy_pid")
+  waiting=()
+  [[ -n "$haproxy_pid" ]] && waiting+=("$haproxy_pid")
+  [[ -n "$proxy_timer" ]] && waiting+=("$proxy_timer")
   for ((i = 1; i <= replicas; i++)); do
     [[ -n "${replica_pid[i]}" ]] && waiting+=("${replica_pid[i]}")
     [[ -n "${timer_pid[i]}" ]] && waiting+=("${timer_pid[i]}")
@@ -368,13 +382,24 @@ while true; do
     continue
   fi
   if [[ "$finished" == "$haproxy_pid" ]]; then
-    die "HAProxy exited; see $state_dir/haproxy.log"
+    up=$((SECONDS - proxy_started_at))
+    proxy_delay=$(backoff "$up" "$proxy_delay")
+    note "HAProxy (pid $finished) exited with status $status after ${up} s; no student can connect until it is back (replicas and runs carry on); restarting it in ${proxy_delay} s (see $state_dir/haproxy.log)"
+    haproxy_pid=""
+    sleep "$proxy_delay" &
+    proxy_timer=$!
+    continue
+  elif [[ "$finished" == "$proxy_timer" ]]; then
+    proxy_timer=""
+    proxy_restarts=$((${proxy_restarts:-0} + 1))
+    echo "--- $(date '+%F %T') classroom.sh: restart $proxy_restarts of HAProxy" >>"$state_dir/haproxy.log"
+    start_proxy
+    continue
   fi
   for ((i = 1; i <= replicas; i++)); do
     if [[ "$finished" == "${replica_pid[i]}" ]]; then
       up=$((SECONDS - started_at[i]))
-      # Back-off: 1 s after a replica that stayed up a minute; doubling (to 60 s) while it dies sooner.
-      if ((up >= 60 || delay[i] == 0)); then delay[i]=1; else delay[i]=$((delay[i] * 2 > 60 ? 60 : delay[i] * 2)); fi
+      delay[i]=$(backoff "$up" "${delay[i]}")
       note "replica r$i (pid $finished) exited with status $status after ${up} s; its students reconnect to the others; restarting it in ${delay[i]} s (see $state_dir/replica-r$i.log)"
       replica_pid[i]=""
       sleep "${delay[i]}" &

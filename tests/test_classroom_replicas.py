@@ -238,3 +238,51 @@ def test_a_wrong_guess_is_refused_and_logged_by_its_replica_without_the_text(roo
     assert len(lines) == 1 and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.* teacher passphrase: wrong guess, 1 in "
                                         r"the last 300 s \(lockout at 5\)$", lines[0]), lines
     assert attempt not in log.read_text(encoding="utf-8")
+
+
+async def answered_through_the_proxy(student: Student, deadline: float) -> None:
+    """Open the student's tab again through the proxy (its cookie keeps its replica) until it answers."""
+    while True:
+        try:
+            student.tab = await student.browser.open("model=dates", load.STEP_PAGE)
+            break
+        except OSError:  # nothing listens on the proxy's port yet
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+    await student.tab.run()
+    await translate(student)
+
+
+async def kill_the_proxy(room: app_server.Classroom) -> tuple[Student, str, float]:
+    """A student translates, HAProxy is killed under it, and the same browser is answered again."""
+    student = Student(load.Browser(room.url), text=load.sentences(1, 2 * SESSIONS)[0])
+    await answered_through_the_proxy(student, time.monotonic())
+    replica = student.replica
+    os.kill(room.proxy_pid(), signal.SIGKILL)
+    killed_at = time.monotonic()
+    with pytest.raises(Exception):  # its websocket went with the proxy, as a browser would see
+        await student.tab.run()
+    await answered_through_the_proxy(student, killed_at + RECONNECT_BOUND_S)
+    answered_s = time.monotonic() - killed_at
+    await student.tab.close()
+    return student, replica, answered_s
+
+
+def test_a_killed_proxy_is_restarted_and_the_replicas_keep_running(room, dates_translator):
+    """HAProxy killed with SIGKILL: the script starts it again (new pid), the replicas keep their pids,
+    and a student's browser is answered again through the proxy, by the same replica, within the bound."""
+    room, _ = room
+    replicas, old_proxy = room.current_replicas(), room.proxy_pid()
+    student, replica, answered_s = asyncio.run(asyncio.wait_for(kill_the_proxy(room), 300))
+    print(f"answered again through the restarted proxy {answered_s:.1f} s after it was killed")
+    new_proxy = room.proxy_pid()
+    assert new_proxy != old_proxy and alive(new_proxy) and not alive(old_proxy)
+    assert answered_s < RECONNECT_BOUND_S
+    assert room.current_replicas() == replicas and all(alive(pid) for pid in replicas.values())
+    expected = "#### " + escape_markdown(dates_translator.translate([student.text])[0])
+    assert student.shown == [expected, expected] and student.replica == replica
+    output = "\n".join(room.output)
+    assert re.search(rf"^classroom\.sh: .*HAProxy \(pid {old_proxy}\) exited .* restarting it in 1 s", output, re.M)
+    assert re.search(rf"^proxy: pid {new_proxy} .*\(restart 1\)$", output, re.M), output
+    assert room.process.poll() is None  # the classroom goes on
