@@ -197,3 +197,29 @@ def test_a_tab_unlocks_once_and_then_shows_its_ticket_not_the_passphrase():
     gate.revoke(ticket)
     with pytest.raises(UserError):
         gate.require_ticket(ticket, "Deleting a run")
+
+
+TEACHER_ACTIONS = ("Launching a run", "Stopping a run", "Resuming a run", "Deleting a run", "Uploading training data")
+
+
+def test_a_lockout_refuses_new_unlocks_but_never_a_tab_unlocked_before_it():
+    """The lockout is there to stop guessing the passphrase; anyone can provoke it (5 wrong guesses from a
+    student). A tab already unlocked shows a 32-byte random ticket, which cannot be guessed, so it keeps
+    every teacher action: otherwise any student could lock the teacher out of the lesson at will."""
+    clock = FakeClock()
+    gate = TeacherGate("chalkboard", wrong_guess_delay_s=0.0, clock=clock)
+    teacher = gate.unlock("chalkboard")
+    for i in range(passphrase.LOCKOUT_GUESSES):  # a student guessing, in another tab
+        assert not gate.accepts(f"guess {i}")
+    assert gate.locked_until() == clock.now + passphrase.LOCKOUT_S
+    for action in TEACHER_ACTIONS:
+        gate.require_ticket(teacher, action)  # does not raise: the teacher's tab goes on
+    with pytest.raises(UserError, match="too many wrong passphrases"):
+        gate.unlock("chalkboard")  # a tab not yet unlocked waits for the end of the lockout
+    with pytest.raises(UserError, match=r"Launching a run needs the teacher passphrase \(no passphrase"):
+        gate.require_ticket(None, "Launching a run")  # and the students' tabs stay refused
+    gate.revoke(teacher)  # 🔒 Lock still ends it during the lockout
+    with pytest.raises(UserError, match="unlock it again"):
+        gate.require_ticket(teacher, "Launching a run")
+    clock.now += passphrase.LOCKOUT_S
+    gate.require_ticket(gate.unlock("chalkboard"), "Launching a run")
