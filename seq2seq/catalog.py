@@ -13,7 +13,10 @@ from seq2seq.checkpoint import WEIGHTS
 from seq2seq.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHECKPOINTS = REPO_ROOT / "checkpoints"
+# A clone keeps the shipped models in checkpoints/ beside the code; an installed wheel carries them inside the
+# package (pyproject.toml maps checkpoints/ to seq2seq/checkpoints/), so every folder finds the same models.
+INSTALLED = (Path(__file__).resolve().parent / "checkpoints").is_dir()
+CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints" if INSTALLED else REPO_ROOT / "checkpoints"
 RUNS = CHECKPOINTS / "runs"
 # Tests and demos point this elsewhere so their runs never mix with the user's.
 RUNS_ENV = "SEQ2SEQ_RUNS_DIR"
@@ -91,9 +94,24 @@ def _described(path: Path, name: str, shipped: bool, versions: tuple) -> ModelIn
 
 
 def runs_root(root: Path = CHECKPOINTS) -> Path:
-    """Where user runs live: <root>/runs, or $SEQ2SEQ_RUNS_DIR for the default root."""
+    """Where user runs live: <root>/runs, or $SEQ2SEQ_RUNS_DIR for the default root. An installed package
+    never writes inside itself: its runs go to ./checkpoints/runs of the folder the command started in,
+    where `seq2seq train` writes them too."""
     override = os.environ.get(RUNS_ENV)
-    return Path(override) if override and root == CHECKPOINTS else root / "runs"
+    if override and root == CHECKPOINTS:
+        return Path(override)
+    return Path.cwd() / "checkpoints" / "runs" if INSTALLED and root == CHECKPOINTS else root / "runs"
+
+
+def checkpoint_path(given: str | Path) -> Path:
+    """A checkpoint folder as a command names it: a path, or a shipped model's name (`--checkpoint dates`, or
+    `checkpoints/dates` as the README writes it) from any folder."""
+    path = Path(given)
+    if path.exists():
+        return path
+    name = path.parts[1:] if len(path.parts) == 2 and path.parts[0] == "checkpoints" else path.parts
+    shipped = CHECKPOINTS.joinpath(*name) if len(name) == 1 else None
+    return shipped if shipped is not None and (shipped / "config.json").is_file() else path
 
 
 def _subfolders(folder: Path) -> list[Path]:

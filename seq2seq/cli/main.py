@@ -1,4 +1,4 @@
-"""Command line: python -m seq2seq {train,translate,evaluate,align,trace,export} --help."""
+"""Command line: seq2seq (or python -m seq2seq) {train,translate,evaluate,align,trace,export,app} --help."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from seq2seq import __version__
 from seq2seq.cli.streaming import line_batches
 from seq2seq.config import DecodeConfig, load_json, train_config_from_dict
 from seq2seq.errors import UserError
@@ -58,6 +59,7 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seq2seq", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"seq2seq {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model from a preset or a JSON config")
     source = train.add_mutually_exclusive_group()
@@ -100,17 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
     trace = commands.add_parser("trace", help="decode one sentence and print its full trace as JSON")
     trace.add_argument("--checkpoint", required=True)
     trace.add_argument("sentence")
+    trace.add_argument("--html", metavar="FILE",
+                       help="write the decoding as one self-contained page (opens offline) instead of JSON")
     _decode_args(trace)
     export = commands.add_parser("export", help="copy a run as a shippable checkpoint (weights only, fp16)")
     export.add_argument("--checkpoint", required=True)
     export.add_argument("--out", required=True)
     export.add_argument("--fp32", action="store_true", help="keep float32 weights")
     export.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
+    commands.add_parser("app", help="start the Streamlit app (options after `app` go to `streamlit run`)",
+                        usage="%(prog)s [streamlit run options, e.g. --server.port 8502]")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "app":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.streamlit_options = extra
     try:
         with warnings.catch_warnings():
             # The engine's own warnings (a truncated input, say) as one line each; other libraries' warnings
@@ -119,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("always", category=UserWarning, module=r"seq2seq(\.|$)")
             warnings.showwarning = lambda message, *rest: warn(str(message))
             return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate, "align": run_align,
-                    "trace": run_trace, "export": run_export}[args.command](args)
+                    "trace": run_trace, "export": run_export, "app": run_app}[args.command](args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -135,9 +145,10 @@ def warn(message: str) -> None:
 
 
 def _load_translator(path: str):
+    from seq2seq.catalog import checkpoint_path
     from seq2seq.decoding.translator import load_translator
 
-    return load_translator(path)
+    return load_translator(checkpoint_path(path))
 
 
 def run_translate(args: argparse.Namespace) -> int:
@@ -176,9 +187,29 @@ def run_align(args: argparse.Namespace) -> int:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    trace = _load_translator(args.checkpoint).trace(args.sentence, decode_config(args))
-    print(trace.to_json())
+    decode = decode_config(args)
+    translator = _load_translator(args.checkpoint)
+    trace = translator.trace(args.sentence, decode)
+    if args.html is None:
+        print(trace.to_json())
+        return 0
+    from seq2seq.decoding.trace_page import trace_page
+
+    page = trace_page(trace, translator.bundle.path.name, decode)
+    try:
+        Path(args.html).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"--html {args.html}: cannot write ({exc.strerror or exc})") from None
+    print(f"wrote {args.html} ({len(page.encode()) / 1e6:.2f} MB): open it in a browser, no network needed",
+          file=sys.stderr)
     return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`streamlit run` on the app, wherever it was installed: python -m studio finds it (the engine never
+    imports the app; this process is replaced by that one)."""
+    command = [sys.executable, "-m", "studio", *args.streamlit_options]
+    os.execv(command[0], command)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

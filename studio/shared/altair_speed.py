@@ -2,6 +2,9 @@
 `from_dict` call (vega/altair#3547, still open in altair 6.3): every shorthand such as "piece:N"
 or `alt.value(...)` in an encoding costs ~8 ms, most of a chart's build time and of a page rerun.
 The table depends only on the set of classes, so it is built once per set and reused.
+
+The app installs it as it starts (the warm-up, and every page's `start`); importing studio never does, so
+Altair in a notebook that uses the charts (studio.notebook) stays as Altair ships it.
 """
 from __future__ import annotations
 
@@ -22,4 +25,8 @@ def _cached_init(self, wrapper_classes, /) -> None:
 
 
 _cached_init.__wrapped__ = _ORIGINAL_INIT
-schemapi._FromDict.__init__ = _cached_init
+
+
+def install() -> None:
+    """Altair's table builder replaced by the cached one; calling it again changes nothing."""
+    schemapi._FromDict.__init__ = _cached_init

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from studio.shared import altair_speed
 from studio.shared.pagemap import PAGES, page_summaries
 from studio.shared.selection import Selection
 from studio.shared.sidebar import render_sidebar
@@ -14,6 +15,7 @@ SIDEBAR_PX = 380
 
 def start(title: str, icon: str = "🔤") -> Selection | None:
     """Page settings and the shared sidebar; the selected model (None when there is none)."""
+    altair_speed.install()  # before the page builds a chart; a no-op after the first page
     st.set_page_config(page_title=f"{title} · Seq2Seq Studio" if title else "Seq2Seq Studio", page_icon=icon,
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
     if title:

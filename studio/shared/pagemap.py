@@ -7,7 +7,16 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+def _app_root() -> Path:
+    """The folder of app.py, pages/ and .streamlit/: a clone's top folder, or studio/app/ inside an installed
+    package (pyproject.toml puts them there)."""
+    installed = Path(__file__).resolve().parents[1] / "app"
+    return installed if (installed / "app.py").is_file() else Path(__file__).resolve().parents[2]
+
+
+APP_ROOT = _app_root()
+PAGES = APP_ROOT / "pages"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import gc
 import logging
 import threading
 
+from studio.shared import altair_speed
 from studio.shared.no_delay import no_delay_on_listening_sockets
 
 # Outside a script run Streamlit's caches warn that there is no script context; here that is expected.
@@ -35,6 +36,7 @@ async def lifespan(_app):
 
 
 def warm() -> None:
+    altair_speed.install()  # the chart built below fills its table
     logger = logging.getLogger(_CONTEXT_LOGGER)
     level = logger.level
     logger.setLevel(logging.ERROR)
