@@ -165,7 +165,7 @@ def test_bottleneck_scores_a_model_and_its_twin_by_length(twins):
     next(b for b in app.button if b.label.startswith("Score these models")).click().run()
     no_exception(app)
     spec = charts(app)[0]
-    assert {"line", "circle"} <= marks(spec)
+    assert {"line", "point"} <= marks(spec)  # points of one shape per model
     assert spec["layer"][0]["encoding"]["x"]["title"] == "source length (characters)"
     assert set(chart_data(app, "model", 0)["model"]) == {"tiny (GRU, attention)", "tiny-noattn (GRU, no attention)"}
     again = page("Bottleneck", model="tiny", text="abc")  # scores are on disk now: no button needed

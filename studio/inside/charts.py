@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from seq2seq.service import StepTrace
+from studio.shared.charts import palette
+from studio.shared.charts.accessible import described
 from studio.shared.charts.lengths import LengthColumns
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
@@ -123,15 +125,20 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     x_scale = alt.Scale(domain=x_domain, nice=False, zero=False)
     y_scale = alt.Scale(domain=y_domain, nice=False, zero=False)
     x, y = alt.X("x:Q", title=axes[0], scale=x_scale), alt.Y("y:Q", title=axes[1], scale=y_scale)
-    color = alt.Color("trajectory:N", title="trajectory", scale=colors or alt.Scale(scheme="tableau10"),
-                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=360))
+    names = list(colors.domain) if colors is not None else list(dict.fromkeys(points["trajectory"]))
+    legend = alt.Legend(orient="bottom", columns=1, labelLimit=360, symbolType="stroke", symbolStrokeWidth=2)
+    color = alt.Color("trajectory:N", title="trajectory", scale=colors or palette.by_category(names, palette.CATEGORICAL),
+                      legend=legend)
+    # Each path also has its own dash, named in the same legend: never told apart by colour alone.
+    dash = alt.StrokeDash("trajectory:N", title="trajectory", scale=palette.by_category(names, palette.DASHES),
+                          legend=legend)
     layers = []
     if background is not None and len(background):
         layers.append(alt.Chart(background).mark_circle(size=10, color="#b0b0b0", opacity=0.25).encode(
             x=x, y=y, tooltip=alt.value("a state of a training sentence")))
     base = alt.Chart(points).encode(x=x, y=y, color=color)
     layers.append(base.mark_line(strokeWidth=1.5, opacity=0.7).encode(order="order:Q", detail="trajectory:N",
-                                                                       tooltip=["trajectory:N"]))
+                                                                       strokeDash=dash, tooltip=["trajectory:N"]))
     arrows = arrow_frame(points)
     if len(arrows):
         layers.append(alt.Chart(arrows).mark_point(shape="triangle", size=70, filled=True, opacity=0.9)
@@ -152,8 +159,12 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
         layers.append(alt.Chart(labels).mark_text(fontSize=11).encode(**at, color=color, text="piece:N",
                                                                        tooltip=tooltip))
     # "pad": the plot itself is exactly square; legend and axes are added around it, not squeezed in.
-    return alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
-                                         autosize=alt.AutoSizeParams(type="pad"))
+    chart = alt.layer(*layers).properties(width=TRAJECTORY_SIZE, height=TRAJECTORY_SIZE,
+                                          autosize=alt.AutoSizeParams(type="pad"))
+    return described(chart, f"Hidden-state trajectories ({axes[0]} against {axes[1]})",
+                     "Each sentence's hidden states as a path in two dimensions, one colour and dash per path, "
+                     "arrows along it for the direction, a square at its first state and each state labelled with "
+                     "its piece; grey dots are states of training sentences.")
 
 
 def kl_frame(steps: list[StepTrace], kl: list[float], p_original: list[float], p_swapped: list[float],
@@ -168,7 +179,7 @@ def kl_frame(steps: list[StepTrace], kl: list[float], p_original: list[float], p
 
 def kl_chart(frame: pd.DataFrame) -> alt.Chart:
     """KL(original || swapped) per output step, bars labelled with the original's piece."""
-    return alt.Chart(frame).mark_bar(color="#e4572e").encode(
+    chart = alt.Chart(frame).mark_bar(color=palette.VERMILION).encode(
         x=alt.X("key:O", title="original output piece (step)", axis=piece_axis(frame["piece"].tolist())),
         y=alt.Y("kl:Q", title="KL (nats)"),
         tooltip=["step:Q", "piece:N", alt.Tooltip("kl:Q", format=".4f", title="KL (nats)"),
@@ -176,6 +187,9 @@ def kl_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("p_swapped:Q", format=".3f", title="p(piece | swapped)"),
                  alt.Tooltip("swapped_top:N", title="swapped's top piece")],
     ).properties(height=220, width=alt.Step(max(16, 9 * max((len(p) for p in frame["piece"]), default=1))))
+    return described(chart, "How much each output step changed after the word swap",
+                     "One bar per output piece of the original sentence: the KL divergence (nats) between the "
+                     "model's next-piece distributions with the original and with the swapped word.")
 
 
 def length_frame(results: dict[str, dict]) -> pd.DataFrame:

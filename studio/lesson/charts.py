@@ -14,6 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from studio.shared.charts import palette
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
@@ -22,9 +24,11 @@ from studio.shared.text import show_piece
 WIDTH = 600
 MAX_HEIGHT = 600
 VALUE_SCALE = alt.Scale(scheme="blueorange", domain=[-1, 1], clamp=True)
-FOCUS = "#e4572e"
+# The followed word and the piece taken, in red: framed in black as well wherever they are told apart by colour.
+FOCUS = palette.VERMILION
 SVG = {"embedOptions": {"renderer": "svg"}}
-CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=[FOCUS, "#9db4c0"])
+CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=[FOCUS, palette.MUTED])
+ROLES = ["followed", "other"]  # the followed word's pieces, and the rest
 
 
 def svg(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -69,7 +73,11 @@ def vectors_chart(rows: list[tuple[str, np.ndarray]], focus: list[str] = (), spl
     if split:
         line = pd.DataFrame({"unit": [split]})
         layers.append(alt.Chart(line).mark_rule(color="black", strokeWidth=2).encode(x="unit:Q"))
-    return svg(alt.layer(*layers).properties(width=width, height=alt.Step(row_height(len(rows)))))
+    chart = alt.layer(*layers).properties(width=width, height=alt.Step(row_height(len(rows))))
+    return svg(described(chart, "Vectors as strips of numbers: " + ", ".join(labels),
+                         "One row per vector, one cell per number on a shared axis, so a longer vector is a longer "
+                         "strip; a cell's colour is its value, blue for negative and orange for positive."
+                         + (" The rows of the followed word are framed." if focus else "")))
 
 
 def cell_chart(pre: np.ndarray, state: np.ndarray, nonlinearity: str = "tanh") -> alt.LayerChart:
@@ -93,20 +101,25 @@ def cell_chart(pre: np.ndarray, state: np.ndarray, nonlinearity: str = "tanh") -
         strokeDash=alt.condition(alt.datum.function == used, alt.value([1, 0]), alt.value([5, 4])))
     points = alt.Chart(dots, name="units").mark_circle(size=34, opacity=0.75, color="#1f77b4").encode(
         x=x, y=y, tooltip=["unit:Q", alt.Tooltip("a:Q", format="+.3f"), alt.Tooltip("h:Q", format="+.3f")])
-    return svg(alt.layer(lines, points).properties(width=300, height=320))
+    return svg(described(alt.layer(lines, points).properties(width=300, height=320), "One cell update, unit by unit",
+                         f"Each of the {len(pre)} units is a dot at its sum a and its new state h = {nonlinearity}(a), on the "
+                         "solid curve of the function used; the other choice of function is the dashed curve."))
 
 
 def word_change_chart(words: list[str], changes: list[float], focus: int | None) -> alt.Chart:
     """How far s_0 moves (1 − cosine) when each word is left out."""
     frame = pd.DataFrame({"key": [key(i, w) for i, w in enumerate(words)], "word": words, "change": changes,
                           "role": ["followed" if i == focus else "other" for i in range(len(words))]})
-    return svg(alt.Chart(frame, name="words").mark_bar().encode(
+    chart = alt.Chart(frame, name="words").mark_bar().encode(
         x=alt.X("key:O", title="word left out", sort=list(frame["key"]), axis=piece_axis(words)),
         y=alt.Y("change:Q", title="1 − cosine"),
-        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, "#9db4c0"]),
+        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, palette.MUTED]),
                         legend=None),
-        tooltip=["word:N", alt.Tooltip("change:Q", format=".4f")],
-    ).properties(width=alt.Step(max(22, min(60, WIDTH // max(1, len(words))))), height=230))
+        tooltip=["word:N", alt.Tooltip("change:Q", format=".4f")], **palette.outlined("role", ROLES, "followed"),
+    ).properties(width=alt.Step(max(22, min(60, WIDTH // max(1, len(words))))), height=230)
+    return svg(described(chart, "How far the fixed-length vector moves when each word is left out",
+                         "One bar per word of the sentence: 1 − cosine between the vector with and without it; the "
+                         "followed word's bar is red and framed in black."))
 
 
 def vocabulary_chart(probabilities: np.ndarray, chosen: int, pieces: dict[int, str]) -> alt.LayerChart:
@@ -125,7 +138,10 @@ def vocabulary_chart(probabilities: np.ndarray, chosen: int, pieces: dict[int, s
     taken = frame[frame["id"] == chosen]
     mark = alt.Chart(taken).mark_point(color=FOCUS, size=80, filled=True).encode(x=x, y=y, tooltip=["piece:N"])
     label = alt.Chart(taken).mark_text(align="left", dx=8, color=FOCUS, fontSize=13).encode(x=x, y=y, text="piece:N")
-    return svg(alt.layer(bars, mark, label).properties(width=WIDTH - 80, height=280))
+    return svg(described(alt.layer(bars, mark, label).properties(width=WIDTH - 80, height=280),
+                         "The whole softmax over the vocabulary",
+                         f"One dot per piece of the {len(order):,}-piece vocabulary, most likely first, its "
+                         "probability on a log scale; the piece taken is the larger red dot, labelled."))
 
 
 def top_chart(candidates: pd.DataFrame, field: str, title: str, fmt: str) -> alt.LayerChart:
@@ -136,9 +152,12 @@ def top_chart(candidates: pd.DataFrame, field: str, title: str, fmt: str) -> alt
         x=alt.X(f"{field}:Q", title=title, scale=alt.Scale(zero=field != "logit")),
         tooltip=["piece:N", alt.Tooltip(f"{field}:Q", format=fmt)])
     bars = base.mark_bar().encode(color=alt.Color("role:N", scale=CHOSEN_COLORS, title=None,
-                                                  legend=alt.Legend(orient="bottom")))
+                                                  legend=alt.Legend(orient="bottom")),
+                                  **palette.outlined("role", CHOSEN_COLORS.domain, "chosen"))
     text = base.mark_text(align="left", dx=3).encode(text=alt.Text(f"{field}:Q", format=fmt))
-    return svg((bars + text).properties(width=260, height=alt.Step(22)))
+    return svg(described((bars + text).properties(width=260, height=alt.Step(22)), f"Top candidates: {title}",
+                         f"One bar per candidate piece, labelled with its {title}; the piece taken is red and "
+                         "framed in black."))
 
 
 def output_progress_chart(pieces: list[str], probabilities: list[float], current: int) -> alt.LayerChart:
@@ -165,10 +184,15 @@ def output_progress_chart(pieces: list[str], probabilities: list[float], current
         text="piece:N", opacity=alt.condition(alt.datum.when == "to come", alt.value(0.55), alt.value(1.0)),
         color=alt.condition((alt.datum.probability > 0.6) & (alt.datum.when != "to come"), alt.value("white"),
                             alt.value("black")))
-    return svg(alt.layer(rect, frame_now, text).properties(width=alt.Step(step), height=alt.Step(36)))
+    return svg(described(alt.layer(rect, frame_now, text).properties(width=alt.Step(step), height=alt.Step(36)),
+                         "Greedy decoding, piece by piece",
+                         f"One chip per output piece: those written before step {current} solid, the current one "
+                         "framed in red, those still to come faded; the darker the chip, the more probable the piece."))
 
 
-CURVE_COLORS = {"training loss": "#1f77b4", "validation loss": "#e4572e", "validation BLEU": "#2ca02c"}
+# Each curve also has its own dash: told apart without its colour.
+CURVE_COLORS = {"training loss": palette.BLUE, "validation loss": palette.VERMILION, "validation BLEU": palette.BLUISH_GREEN}
+CURVE_DASHES = {"training loss": [1, 0], "validation loss": [6, 3], "validation BLEU": [2, 2]}
 
 
 def curves_chart(frame: pd.DataFrame, uniform: float | None, y_title: str, height: int = 290) -> alt.LayerChart:
@@ -179,6 +203,9 @@ def curves_chart(frame: pd.DataFrame, uniform: float | None, y_title: str, heigh
         y=alt.Y("value:Q", title=y_title),
         color=alt.Color("curve:N", title=None, scale=alt.Scale(domain=curves, range=[CURVE_COLORS[c] for c in curves]),
                         legend=alt.Legend(orient="bottom", labelLimit=0)),
+        strokeDash=alt.StrokeDash("curve:N", title=None, scale=alt.Scale(domain=curves,
+                                                                         range=[CURVE_DASHES[c] for c in curves]),
+                                  legend=alt.Legend(orient="bottom", labelLimit=0)),
         tooltip=["curve:N", "step:Q", alt.Tooltip("value:Q", format=".3f")])
     layers = [line]
     if uniform is not None:
@@ -186,7 +213,10 @@ def curves_chart(frame: pd.DataFrame, uniform: float | None, y_title: str, heigh
         layers.append(alt.Chart(rule).mark_rule(strokeDash=[5, 4], color="#777777").encode(y="value:Q"))
         layers.append(alt.Chart(rule).mark_text(align="right", baseline="bottom", dy=-3, color="#555555",
                                                 x="width").encode(y="value:Q", text="label:N"))
-    return svg(alt.layer(*layers).properties(width=300, height=height))
+    return svg(described(alt.layer(*layers).properties(width=300, height=height), f"Training curves: {y_title}",
+                         "One line per curve (" + ", ".join(curves) + "), each with its own colour and dash, against "
+                         "the training step" + ("; the grey dashed rule is the loss of a uniform guess." if uniform
+                                                is not None else ".")))
 
 
 def piece_loss_chart(pieces: list[str], losses: list[float]) -> alt.LayerChart:
@@ -200,7 +230,10 @@ def piece_loss_chart(pieces: list[str], losses: list[float]) -> alt.LayerChart:
     mean = pd.DataFrame({"loss": [float(np.mean(losses)) if losses else 0.0]})
     rule = alt.Chart(mean).mark_rule(color=FOCUS, strokeWidth=2).encode(y="loss:Q")
     step = max(24, min(56, WIDTH // max(1, len(pieces))))
-    return svg(alt.layer(bars, rule).properties(width=alt.Step(step), height=260))
+    return svg(described(alt.layer(bars, rule).properties(width=alt.Step(step), height=260),
+                         "The loss of each reference piece",
+                         "One bar per piece of the reference: −log p of it under teacher forcing; the red rule is "
+                         "their mean, the loss."))
 
 
 # Beside the one-step bars the heatmap has 3/5 of the column: 556 px at 1400 px with the sidebar open, 506 px
@@ -245,7 +278,11 @@ def attention_chart(sources: list[str], outputs: list[str], weights: list[list[f
     if current is not None and 1 <= current <= len(outputs):
         row = frame[frame["output"] == out_keys[current - 1]]
         layers.append(alt.Chart(row).mark_rect(fill=None, stroke="black", strokeWidth=2).encode(x=x, y=y))
-    return svg(alt.layer(*layers).properties(width=alt.Step(cell), height=alt.Step(cell)))
+    return svg(described(alt.layer(*layers).properties(width=alt.Step(cell), height=alt.Step(cell)),
+                         "Attention heatmap",
+                         "Source pieces across the top, output pieces down the side; the darker a cell, the more "
+                         "attention that output piece paid to that source piece. The followed word's columns are "
+                         "framed in red, the current step's row in black."))
 
 
 def step_weights_chart(sources: list[str], weights: list[float], focus: list[int], step: int) -> alt.LayerChart:
@@ -258,11 +295,13 @@ def step_weights_chart(sources: list[str], weights: list[float], focus: list[int
                 "x": alt.X("weight:Q", title=f"α at step {step}", scale=alt.Scale(domain=[0, 1])),
                 "tooltip": ["piece:N", alt.Tooltip("weight:Q", format=".3f")]}
     bars = alt.Chart(frame, name="step_weights").mark_bar().encode(
-        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, "#1f77b4"]), legend=None),
-        **encoding)
+        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, palette.BLUE]), legend=None),
+        **palette.outlined("role", ROLES, "followed"), **encoding)
     text = alt.Chart(frame).mark_text(align="left", dx=3).encode(text=alt.Text("weight:Q", format=".2f"), **encoding)
     row = max(16, min(26, MAX_HEIGHT // max(1, len(sources))))
-    return svg((bars + text).properties(width=200, height=alt.Step(row)))
+    return svg(described((bars + text).properties(width=200, height=alt.Step(row)), f"Attention at step {step}",
+                         "One bar per source piece, labelled with its weight α; the followed word's bars are red and "
+                         "framed in black."))
 
 
 def letters_chart(letters: str, focus: list[int]) -> alt.LayerChart:
@@ -274,10 +313,12 @@ def letters_chart(letters: str, focus: list[int]) -> alt.LayerChart:
     rect = alt.Chart(frame, name="letters").mark_rect(cornerRadius=4, stroke="white", strokeWidth=2).encode(
         x=alt.X("position:O", axis=None), y=alt.value(1), y2=alt.value(29),
         color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=["#f4a582", "#dde7ee"]),
-                        legend=None))
+                        legend=None), **palette.outlined("role", ROLES, "followed", others="white"))
     text = base.mark_text(fontSize=14)
-    return svg((rect + text.encode(text="letter:N")).properties(
-        width=alt.Step(min(26, WIDTH // max(1, len(letters)))), height=30))
+    chart = (rect + text.encode(text="letter:N")).properties(width=alt.Step(min(26, WIDTH // max(1, len(letters)))),
+                                                            height=30)
+    return svg(described(chart, "The letters the models read",
+                         "One chip per letter, in order; the followed word's letters are red and framed in black."))
 
 
 def safe_log(value: float) -> float:

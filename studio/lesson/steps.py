@@ -138,7 +138,8 @@ def cell(ctx: Context) -> None:
            f"tanh, the other choice, would squash them all into (−1, 1)."))
     function = r"\tanh" if squash == "tanh" else r"\mathrm{ReLU}"
     equation(notation.cell("rnn", config.nonlinearity, state="h", t="i", prev="i-1") + r"\qquad " + notation.RELU,
-             rf"x_{{{i + 1}}} = " + latex_vector(x) + rf",\qquad a_{{{i + 1}}} = " + latex_vector(a),
+             # x and a on lines of their own: side by side they ran past the column, into a scrolled box
+             rf"x_{{{i + 1}}} = " + latex_vector(x), rf"a_{{{i + 1}}} = " + latex_vector(a),
              rf"h_{{{i + 1}}} = {function}(a_{{{i + 1}}}) = " + latex_vector(h))
     left, right = st.columns([1, 1])
     with left:

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import BeamNode, StepTrace
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
@@ -26,11 +27,14 @@ def step_attention_frame(step: StepTrace, src_pieces: list[str]) -> pd.DataFrame
 
 def step_attention_chart_of(frame: pd.DataFrame) -> alt.Chart:
     """step_attention_chart for a step_attention_frame: the chart depends on nothing but its rows."""
-    return alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
+    chart = alt.Chart(frame).mark_bar(color="#3a7ca5").encode(
         y=alt.Y("source:O", title="source piece", axis=piece_axis([], labelAngle=0)),
         x=alt.X("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
         tooltip=["source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(height=alt.Step(18))
+    return described(chart, "Attention at this step",
+                     "One bar per source piece, in source order: how much attention the decoder paid to it while "
+                     "choosing this step's piece. The bars sum to 1.")
 
 
 def beam_step_table(nodes: list[BeamNode], step: int) -> pd.DataFrame:

@@ -12,20 +12,21 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from studio.shared.charts import palette
+from studio.shared.charts.accessible import described
 from studio.shared.charts.attention import AttentionGrid, grid_frame, grid_heatmap
 from studio.shared.charts.lengths import LengthColumns
 
-SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=["#1f77b4", "#e4572e"])
+# Validation is also the dashed line (as on the overlay): never told from training by its colour alone.
+SPLIT_COLORS = alt.Scale(domain=["train", "valid"], range=[palette.BLUE, palette.VERMILION])
+SPLIT_DASHES = alt.Scale(domain=["train", "valid"], range=[[1, 0], [5, 3]])
 SCORE_TITLES = {"bleu": "validation BLEU", "exact_match": "validation exact match"}
 METRIC_LABELS = {"bleu": "Validation BLEU", "exact_match": "Validation exact match"}
 # Legends under the chart, one run a line, never cut: run names can be long.
 RUN_LEGEND = alt.Legend(orient="bottom", columns=1, labelLimit=0, title="run")
 # Up to MAX_OVERLAID (8) runs told apart three ways: hues far apart on the colour wheel (never two shades
 # of one), point shapes, and on the score chart dashes.
-RUN_COLORS = ["#1f77b4", "#e4572e", "#2ca02c", "#9467bd", "#e6ab02", "#17becf", "#e377c2", "#7f7f7f"]
-RUN_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-left",
-              "triangle-right"]
-RUN_DASHES = [[1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 6], [14, 4], [6, 2, 2, 2]]
+RUN_COLORS, RUN_SHAPES, RUN_DASHES = palette.CATEGORICAL, palette.SHAPES, palette.DASHES
 CURVE_TITLES = {"loss": "loss (nats per piece)", "score": "validation score", "step": "training step",
                 "seconds": "seconds of training"}
 # Exact match by input length, as the service's length_table names its columns.
@@ -46,18 +47,23 @@ def _curve(frame: pd.DataFrame, field: str, title: str, scale: alt.Scale) -> alt
         x=alt.X("step:Q", title="training step"),
         y=alt.Y(f"{field}:Q", title=title, scale=scale),
         color=alt.Color("split:N", title="data", scale=SPLIT_COLORS),
+        strokeDash=alt.StrokeDash("split:N", title="data", scale=SPLIT_DASHES),
         tooltip=["split:N", "step:Q", alt.Tooltip(f"{field}:Q", format=".3f")],
     ).properties(height=240)
 
 
 def loss_chart(events: list[dict[str, Any]]) -> alt.Chart:
     """Cross-entropy per target piece (nats); the training curve includes label smoothing."""
-    return _curve(curves_frame(events), "loss", "loss (nats per piece)", alt.Scale(zero=False))
+    return described(_curve(curves_frame(events), "loss", "loss (nats per piece)", alt.Scale(zero=False)),
+                     "Loss while training", "Cross-entropy per target piece against the training step: the "
+                     "solid blue line on training batches, the dashed vermilion one on the validation set.")
 
 
 def perplexity_chart(events: list[dict[str, Any]]) -> alt.Chart:
     """exp(loss) on a log scale: early perplexities are in the hundreds, late ones near 1."""
-    return _curve(curves_frame(events), "perplexity", "perplexity (log scale)", alt.Scale(type="log"))
+    return described(_curve(curves_frame(events), "perplexity", "perplexity (log scale)", alt.Scale(type="log")),
+                     "Perplexity while training", "exp(loss) on a log scale against the training step: the solid "
+                     "blue line on training batches, the dashed vermilion one on the validation set.")
 
 
 def score_metric(events: list[dict[str, Any]]) -> str:
@@ -79,12 +85,14 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
     # whose ticks read "100.000000". Exact match is a fraction (0-1); BLEU (0-100) stops above the best score.
     top = float(frame["score"].max()) if len(frame) else 0.0
     domain = [0, 1] if metric == "exact_match" else [0, min(100, 10 * math.ceil(top / 10 + 1e-9) or 10)]
-    return alt.Chart(frame).mark_line(color="#e4572e", point=alt.OverlayMarkDef(color="#e4572e")).encode(
+    chart = alt.Chart(frame).mark_line(color=palette.VERMILION, point=alt.OverlayMarkDef(color=palette.VERMILION)).encode(
         x=alt.X("step:Q", title="training step", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format, tickCount=5),
                 scale=alt.Scale(domain=domain)),
         tooltip=["step:Q", alt.Tooltip("score:Q", format=score_format), alt.Tooltip("best:N", title="new best")],
     ).properties(height=240)
+    return described(chart, SCORE_TITLES[metric].capitalize() + " while training",
+                     f"One point per validation, against the training step: the model's {SCORE_TITLES[metric]}.")
 
 
 def probe_grid(probe: dict[str, Any]) -> AttentionGrid:
@@ -136,8 +144,12 @@ def overlay_chart(frame: pd.DataFrame, x: str, y: str, order: list[str] | None =
         data = data.assign(line=data["run"])
         encoding["strokeDash"] = alt.StrokeDash("line:N", legend=None, scale=_by_run(runs, RUN_DASHES))
     # "fit-x": the plot keeps its height and the legend is added below it, never squeezed into it.
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=40, filled=True)).encode(**encoding).properties(
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=40, filled=True)).encode(**encoding).properties(
         height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    what = "loss (solid: training, dashed: validation)" if y == "loss" else "validation score"
+    return described(chart, f"Runs compared: {CURVE_TITLES[y]} by {CURVE_TITLES[x]}",
+                     f"One line per run, each with its own colour, point shape and dash: its {what} against "
+                     f"{CURVE_TITLES[x]}.")
 
 
 def run_colors(runs: list[str]) -> alt.Scale:

@@ -9,6 +9,8 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import Trace
+from studio.shared.charts import palette
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import CHIP_ROW_PX, KEY_LABEL, chip_step, key, piece_axis, steps_frame
 from studio.shared.text import show_piece
 
@@ -56,7 +58,10 @@ def strategies_chart(traces: dict[str, Trace], row_px: int = CHIP_ROW_PX) -> alt
     rect = base.mark_rect(cornerRadius=6, stroke="white", strokeWidth=3).encode(color=color)
     text = base.mark_text(fontSize=13).encode(text="piece:N", color=alt.condition(
         alt.datum.logprob < LOGPROB_MIN * 0.6, alt.value("white"), alt.value("black")))
-    return (rect + text).properties(width=alt.Step(step_px), height=alt.Step(34))
+    return described((rect + text).properties(width=alt.Step(step_px), height=alt.Step(34)),
+                     "One sentence decoded by each strategy",
+                     "A block of chips per decoding strategy, its name before its first row, one chip per output "
+                     "piece; the darker a chip, the less likely the model found that piece.")
 
 
 def exposure_frame(forced: Trace) -> pd.DataFrame:
@@ -89,13 +94,17 @@ def exposure_chart(forced: Trace) -> alt.Chart:
                       var_name="series", value_name="probability")
     frame["series"] = frame["series"].map(SERIES_TITLES)
     order = list(SERIES_TITLES.values())
-    return alt.Chart(frame).mark_bar().encode(
+    chart = alt.Chart(frame).mark_bar().encode(
         x=alt.X("position:O", title="reference piece", axis=piece_axis(wide["reference_piece"].tolist())),
         xOffset=alt.XOffset("series:N", sort=order),
         y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=order, range=["#3a7ca5", "#e4572e"])),
+                        scale=alt.Scale(domain=order, range=[palette.BLUE, palette.ORANGE])),
         tooltip=[alt.Tooltip("reference_piece:N", title="reference piece"),
                  alt.Tooltip("choice:N", title="model's own choice"), alt.Tooltip("series:N", title="bar"),
                  alt.Tooltip("probability:Q", format=".3f")],
     ).properties(height=220, autosize=FIT_WIDTH_ONLY)
+    return described(chart, "Teacher forcing: the reference against the model's own choice",
+                     "Two bars per reference piece, always in this order: first (blue) the probability the model "
+                     "gave the reference piece, then (orange) the probability of the piece it would have chosen "
+                     "itself.")

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import Trace
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
@@ -118,7 +119,7 @@ def attention_heatmap(trace: Trace, hide_eos: bool = False, words: bool = False,
 def grid_heatmap(grid: AttentionGrid, max_width: int = 700) -> alt.Chart:
     labels = [show_piece(p) for p in grid.sources]
     cell = max(MIN_CELL, min(MAX_CELL, max_width // max(1, len(grid.sources))))
-    return alt.Chart(grid_frame(grid)).mark_rect().encode(
+    chart = alt.Chart(grid_frame(grid)).mark_rect().encode(
         x=alt.X("source:O", title="source piece", axis=piece_axis(labels, orient="top")),
         y=alt.Y("output:O", title="output piece", axis=piece_axis([], labelAngle=0)),
         # Legend below: beside a wide grid with long output pieces it pushed the chart past its column.
@@ -126,3 +127,6 @@ def grid_heatmap(grid: AttentionGrid, max_width: int = 700) -> alt.Chart:
                         legend=alt.Legend(orient="bottom")),
         tooltip=["output piece:N", "source piece:N", alt.Tooltip("weight:Q", format=".3f")],
     ).properties(width=alt.Step(cell), height=alt.Step(cell))
+    return described(chart, "Attention heatmap",
+                     "Source pieces across the top, output pieces down the side; the darker a cell, the more "
+                     "attention that output piece paid to that source piece. Each row sums to 1.")

@@ -9,6 +9,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
@@ -35,13 +36,16 @@ def attribution_chart(frame: pd.DataFrame) -> alt.Chart:
     """Rows: attention and each attribution method; columns: the source pieces; colour: share."""
     keys = list(dict.fromkeys(frame["key"]))
     order = [p for p in POINTER_ORDER if p in set(frame["pointer"])]
-    return alt.Chart(frame).mark_rect(stroke="white").encode(
+    chart = alt.Chart(frame).mark_rect(stroke="white").encode(
         x=alt.X("key:O", title="source piece", sort=keys, axis=piece_axis(list(frame["piece"]))),
         y=alt.Y("pointer:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("share:Q", title="share of the row's largest", scale=SHARE_SCALE,
                         legend=alt.Legend(orient="bottom", gradientLength=200)),
         tooltip=["pointer:N", "piece:N", alt.Tooltip("score:Q", format=".4f"), alt.Tooltip("share:Q", format=".2f")],
     ).properties(width=alt.Step(column_px(len(keys))), height=alt.Step(30))
+    return described(chart, "Attention beside attribution",
+                     "One row per pointer (attention, then each attribution method), one column per source piece; "
+                     "a cell's colour is its share of the row's largest score, red for support and blue against.")
 
 
 # The pieces' columns share this width, so that a long sentence's row still fits the page's column beside the

@@ -8,10 +8,14 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import BeamNode
-from studio.shared.charts import beam_layout
+from studio.shared.charts import beam_layout, palette
+from studio.shared.charts.accessible import described
 from studio.shared.text import show_piece
 
-STATUS_COLORS = alt.Scale(domain=["kept", "finished", "pruned"], range=["#1f77b4", "#2ca02c", "#c7c7c7"])
+# Told apart twice: by colour and by the dot's shape (pruned ones are also written in grey).
+STATUS = ["kept", "finished", "pruned"]
+STATUS_COLORS = palette.by_category(STATUS, [palette.BLUE, palette.BLUISH_GREEN, "#c7c7c7"])
+STATUS_SHAPES = palette.by_category(STATUS, ["circle", "square", "triangle-up"])
 
 
 def beam_frames(nodes: list[BeamNode]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +57,8 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
     across = alt.Scale(domain=[0, width], nice=False, zero=False)
     x = alt.X("x:Q", axis=None, scale=across)
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[0, height], nice=False, zero=False, reverse=True))
-    color = alt.Color("status:N", scale=STATUS_COLORS, title="hypothesis", legend=alt.Legend(orient="bottom"))
+    legend = alt.Legend(orient="bottom")
+    color = alt.Color("status:N", scale=STATUS_COLORS, title="hypothesis", legend=legend)
     points = pd.DataFrame([
         {"x": p.x, "y": p.y, "text_x": p.text_x, "piece": p.piece, "step": p.column,
          "status": "kept" if p.status == "start" else p.status, "logprob": p.logprob, "score": p.score,
@@ -66,8 +71,9 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
                alt.Tooltip("score:Q", format=".3f", title="log p(hypothesis)")]
     edges = alt.Chart(segments).mark_rule(strokeCap="round").encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", color=color, size=alt.Size("stroke:Q", scale=None, legend=None))
-    dots = alt.Chart(points).mark_circle(size=4 * beam_layout.DOT_PX ** 2, opacity=1).encode(
-        x=x, y=y, color=color, tooltip=tooltip)
+    dots = alt.Chart(points).mark_point(size=4 * beam_layout.DOT_PX ** 2, opacity=1, filled=True).encode(
+        x=x, y=y, color=color, tooltip=tooltip,
+        shape=alt.Shape("status:N", scale=STATUS_SHAPES, title="hypothesis", legend=legend))
     text = alt.Chart(points).encode(x=alt.X("text_x:Q", axis=None, scale=across), y=y, text="piece:N",
                                     color=alt.Color("ink:N", scale=None), tooltip=tooltip)
     labels = [text.transform_filter(~alt.datum.chosen).mark_text(align="left", baseline="middle",
@@ -91,7 +97,12 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
             x=x, y=y, x2="x2:Q", y2="y2:Q"))
     title = (window_title(placed.first, placed.last, placed.steps, output_ids)
              if placed.first > 0 or placed.last < placed.steps else None)
-    chart = alt.layer(*layers).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad"))
+    chart = described(alt.layer(*layers).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad")),
+                      "Beam search tree",
+                      "Decoding steps from left to right; each hypothesis is a dot with its piece written beside it, "
+                      "joined to the hypothesis it extended. Blue circles stayed in the beam, green squares ended "
+                      "with the end symbol, grey triangles were pruned; the returned translation runs along the top "
+                      "in bold.")
     return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=12, fontWeight="normal",
                                                   color="#6b6b6b")) if title else chart
 

@@ -12,12 +12,15 @@ import altair as alt
 import pandas as pd
 
 from seq2seq.service import StepTrace, Trace
+from studio.shared.charts import palette
+from studio.shared.charts.accessible import described
 from studio.shared.text import show_piece
 
 # Entropy colours share one fixed scale so that two sentences' chips can be compared by eye.
 ENTROPY_MAX = 3.0
 KEY_LABEL = "slice(datum.value, 4)"
-CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=["#e4572e", "#9db4c0"])
+# The piece taken is also framed in black (palette.outlined): never told by its colour alone.
+CHOSEN_COLORS = alt.Scale(domain=["chosen", "alternative"], range=[palette.ORANGE, palette.MUTED])
 # A horizontal gradient is no taller than one row of chips, so the legend adds no empty band.
 GRADIENT_LEGEND = alt.Legend(orient="right", direction="horizontal", gradientLength=90, gradientThickness=10,
                              titleOrient="top")
@@ -71,7 +74,9 @@ def source_chips(trace: Trace) -> alt.LayerChart:
     pieces = [show_piece(p) for p in trace.src_pieces]
     frame = pd.DataFrame({"piece": pieces, "id": trace.src_ids, "position": range(len(trace.src_ids)),
                           **_chip_grid(pieces)})
-    return _chips(frame, alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
+    chips = _chips(frame, alt.value("#dde7ee"), ["piece:N", "id:Q", "position:Q"])
+    return described(chips, "The source as the model reads it",
+                     "One chip per source piece, in reading order, the end symbol included.")
 
 
 def steps_frame(steps: list[StepTrace]) -> pd.DataFrame:
@@ -113,7 +118,10 @@ def output_chips_chart(frame: pd.DataFrame) -> alt.LayerChart:
                       legend=GRADIENT_LEGEND)
     tooltip = ["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".3f"),
                alt.Tooltip("entropy:Q", format=".2f"), "step:Q", "forced:N"]
-    return _chips(frame, color, tooltip, light_text=alt.datum.entropy > ENTROPY_MAX * 0.6)
+    chips = _chips(frame, color, tooltip, light_text=alt.datum.entropy > ENTROPY_MAX * 0.6)
+    return described(chips, "The output, piece by piece",
+                     "One chip per output piece, in order, coloured by the entropy of the decoding step that chose "
+                     "it: the darker the chip, the less sure the model was.")
 
 
 def candidates_frame(step: StepTrace) -> pd.DataFrame:
@@ -147,6 +155,9 @@ def candidates_chart_of(frame: pd.DataFrame) -> alt.LayerChart:
         tooltip=["piece:N", "id:Q", alt.Tooltip("probability:Q", format=".4f"), alt.Tooltip("logit:Q", format=".2f")],
     )
     bars = base.mark_bar().encode(color=alt.Color("role:N", scale=CHOSEN_COLORS, title=None,
-                                                  legend=alt.Legend(orient="bottom")))
+                                                  legend=alt.Legend(orient="bottom")),
+                                  **palette.outlined("role", CHOSEN_COLORS.domain, "chosen"))
     labels = base.mark_text(align="left", dx=3).encode(text=alt.Text("probability:Q", format=".1%"))
-    return (bars + labels).properties(height=alt.Step(24))
+    return described((bars + labels).properties(height=alt.Step(24)), "Next-piece probabilities",
+                     "One bar per candidate for the next piece, most likely first, labelled with its probability; "
+                     "the piece taken is the orange bar framed in black.")

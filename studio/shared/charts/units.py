@@ -7,6 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from studio.shared.charts.accessible import described
 from studio.shared.charts.pieces import key, piece_axis
 from studio.shared.text import show_piece
 
@@ -27,9 +28,13 @@ def unit_heatmap(frame: pd.DataFrame, value_title: str, domain: tuple[float, flo
         domain = (-bound, bound)
     scheme = "blueorange" if domain[0] < 0 else "greens"
     order = frame.drop_duplicates("unit").sort_values("rank")["unit"].tolist()
-    return alt.Chart(frame).mark_rect().encode(
+    chart = alt.Chart(frame).mark_rect().encode(
         x=alt.X("key:O", title="piece (position)", axis=piece_axis(frame["piece"].drop_duplicates().tolist())),
         y=alt.Y("unit:O", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelFontSize=10)),
         color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme=scheme, domain=list(domain), clamp=True)),
         tooltip=["unit:N", "step:Q", "piece:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(height=alt.Step(14), width=alt.Step(22))
+    return described(chart, f"Hidden units over the sentence: {value_title}",
+                     "A heatmap with one row per unit and one column per piece of the sentence; the colour of a "
+                     "cell is the unit's value as it reads that piece"
+                     + (", blue for negative and orange for positive." if domain[0] < 0 else ", darker for more."))
