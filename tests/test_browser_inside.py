@@ -25,6 +25,7 @@ from test_browser_views import Console, check, expand, settle
 
 from seq2seq import service
 from seq2seq.catalog import DEFAULT_MODEL
+from seq2seq.data.corpora import available_corpora
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("four_runs")]
 sync_api = playwright_or_skip()
@@ -192,6 +193,8 @@ def test_trajectory_labels_do_not_overlap(browser, server_url):
     shoot(page, "trajectories")
 
 
+@pytest.mark.skipif(not dict(available_corpora()).get("tatoeba-en-fr"),
+                    reason="pattern search looks through the training sentences: Tatoeba is not on this computer")
 def test_pattern_search_finds_matches_by_default_and_its_hint_points_the_right_way(browser, server_url):
     page, console = browser
     text = open_view(page, console, server_url, "Neurons")

@@ -26,17 +26,83 @@ NO_BF16 = {"avx2": True, "avx512_bf16": False, "amx_bf16": False}
     ({**NO_BF16, "avx512_bf16": True}, "AVX512", "bf16"),
 ])
 def test_precision_auto_is_bf16_only_on_cpus_with_native_bf16(monkeypatch, capabilities, env, expected):
+    monkeypatch.delenv(precision.ENV_OVERRIDE, raising=False)
     monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
     if env is None:
         monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
     else:
         monkeypatch.setenv("ATEN_CPU_CAPABILITY", env)
-    assert precision.choose_precision("auto", CPU) == expected
-    assert precision.choose_precision("fp32", CPU) == "fp32" and precision.choose_precision("bf16", CPU) == "bf16"
+    assert precision.choose_precision("auto", CPU).precision == expected
+    assert precision.choose_precision("fp32", CPU).precision == "fp32"
+    assert precision.choose_precision("bf16", CPU).precision == "bf16"
 
 
-def test_precision_auto_is_bf16_on_cuda():
-    assert precision.choose_precision("auto", torch.device("cuda")) == "bf16"
+def test_precision_auto_is_bf16_on_cuda(monkeypatch):
+    monkeypatch.delenv(precision.ENV_OVERRIDE, raising=False)
+    assert precision.choose_precision("auto", torch.device("cuda")).precision == "bf16"
+
+
+def step_times(fp32: float, bf16: float):
+    """A step whose two formats take these seconds; counts its calls (the thing under test is the choice)."""
+    calls = []
+
+    def timed(chosen: str) -> float:
+        calls.append(chosen)
+        return fp32 if chosen == "fp32" else bf16
+
+    return timed, calls
+
+
+@pytest.mark.parametrize("fp32, bf16, expected", [(1.0, 0.4, "bf16"), (1.0, 0.97, "fp32"), (1.0, 1.6, "fp32")])
+def test_precision_auto_keeps_bf16_only_where_it_is_measured_faster(monkeypatch, tmp_path, fp32, bf16, expected):
+    monkeypatch.delenv(precision.ENV_OVERRIDE, raising=False)
+    monkeypatch.setenv("SEQ2SEQ_CACHE", str(tmp_path))
+    monkeypatch.setattr(precision, "native_bf16", lambda device: True)
+    timed, calls = step_times(fp32, bf16)
+    choice = precision.choose_precision("auto", CPU, timed, cache_key="model A")
+    assert choice.precision == expected and choice.speedup == pytest.approx(fp32 / bf16, abs=1e-3)
+    assert f"{fp32 / bf16:.2f}x" in choice.reason and expected in choice.reason
+    assert calls.count("fp32") == calls.count("bf16") >= 2
+    # Measured once per machine and model shape: the next run reads the cache, another model measures anew.
+    again, calls_again = step_times(9.0, 0.1)
+    assert precision.choose_precision("auto", CPU, again, cache_key="model A") == choice and not calls_again
+    assert precision.choose_precision("auto", CPU, again, cache_key="model B").precision == "bf16"
+
+
+def test_precision_auto_never_measures_without_native_bf16_or_when_pinned(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEQ2SEQ_CACHE", str(tmp_path))
+    timed, calls = step_times(1.0, 0.1)
+    monkeypatch.setenv(precision.ENV_OVERRIDE, "bf16")
+    assert precision.choose_precision("auto", CPU, timed).precision == "bf16"
+    assert precision.choose_precision("fp32", CPU, timed).precision == "fp32"
+    monkeypatch.delenv(precision.ENV_OVERRIDE)
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    choice = precision.choose_precision("auto", CPU, timed)
+    assert choice.precision == "fp32" and "no native bf16" in choice.reason and not calls
+
+
+def test_the_measurement_leaves_the_model_and_the_random_streams_untouched():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 1))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    timed = precision.step_timer(model, lambda m: m(torch.randn(4, 8)).sum(), CPU)
+    state = torch.random.get_rng_state()
+    assert timed("fp32") > 0 and timed("bf16") > 0
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("pinned", ["fp32", "bf16"])
+def test_a_run_says_which_precision_it_chose_and_why(tmp_path, pinned):
+    """Both paths, on every machine (bf16 is emulated where the CPU lacks it: a few steps only)."""
+    events = []
+    trainer = Trainer(train_config_from_dict(toy("reverse", max_steps=3, valid_every=1000, precision=pinned)),
+                      {"emb_dim": 8, "enc_hidden": 8, "dec_hidden": 16}, tmp_path, on_event=events.append)
+    trainer.run()
+    start = next(e for e in events if e["type"] == "start")
+    assert start["precision"] == pinned and pinned in start["precision_reason"]
+    assert json.loads((tmp_path / "metrics.json").read_text())["precision"] == pinned
 
 
 def toy(task: str, **train) -> dict:
@@ -54,7 +120,7 @@ def test_a_plain_relu_rnn_learns_to_copy(tmp_path):
     trainer.run()
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["model"]["nonlinearity"] == "relu" and metrics["test"]["greedy"]["exact_match"] >= 0.5  # 0.72 measured; untrained: 0
-    assert metrics["precision"] == precision.choose_precision("auto", CPU)
+    assert metrics["precision"] == precision.choose_precision("auto", CPU).precision
 
 
 def test_relu_is_only_for_the_plain_rnn():
