@@ -67,3 +67,21 @@ def test_app_is_a_thin_entry_point():
     tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
     statements = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     assert len(statements) <= 4, "app.py holds view logic; move it to studio/home"
+
+
+def test_importing_studio_leaves_torchs_thread_count_alone():
+    """Setting torch's threads is start-up work (studio/shared/warm_up.py), never a side effect of an import."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import importlib, pkgutil, torch, studio\n"
+             "torch.set_num_threads(3)\n"
+             "for module in pkgutil.walk_packages(studio.__path__, 'studio.'):\n"
+             "    if not module.name.endswith('__main__'):  # running the app is no import\n"
+             "        importlib.import_module(module.name)\n"
+             "print(torch.get_num_threads())\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=600,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-1] == "3"

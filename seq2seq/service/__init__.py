@@ -36,7 +36,8 @@ from seq2seq.service.models import (
     one_thread, summary,
 )
 from seq2seq.service.traces import (
-    BOS_ID, BeamNode, PAD_ID, StepTrace, Timed, Trace, UNK_ID, clean_text, teacher_forced, trace, valid_prefix,
+    BOS_ID, BeamNode, PAD_ID, StepTrace, Timed, Trace, UNK_ID, clean_text, teacher_forced, trace, trace_page,
+    valid_prefix, vega_script,
 )
 from seq2seq.service.walkthrough import (
     EncoderWalk, SourceWalk, output_distributions, source_walk, training_history,

@@ -9,12 +9,7 @@ from typing import Any
 import streamlit as st
 
 from seq2seq.config import DecodeConfig
-from seq2seq.service import ModelInfo, ModelSummary, load_translator, one_thread, summary
-
-# One sentence at a time is too small for intra-op threads to pay: measured on this 2-core machine a
-# trace took several times longer with torch's default two threads than with one, and several
-# sessions at once each get a core instead of fighting over spinning thread pools.
-one_thread()
+from seq2seq.service import ModelInfo, ModelSummary, load_translator, summary
 
 
 @dataclass

@@ -3,9 +3,9 @@ send each message at once (studio/shared/no_delay.py).
 
 `streamlit run app.py` serves app.py's `st.App`, whose lifespan starts `warm` in a background
 thread as the server starts, while the first browser is still loading the page: it imports the
-engine (torch alone takes about two seconds), loads the default model into the model cache every
-session shares, translates the home page's example into the trace cache and builds one chart (Altair
-builds its schema tables on first use). The first page then finds all of it done; a page that
+engine (torch alone takes about two seconds), gives torch one thread, loads the default model into the
+model cache every session shares, translates the home page's example into the trace cache and builds
+one chart (Altair builds its schema tables on first use). The first page then finds all of it done; a page that
 asks sooner waits for the same imports and cache entries instead of repeating them.
 
 Last, it freezes what is loaded by then out of the garbage collector's sight. Streamlit runs a
@@ -51,12 +51,17 @@ def warm() -> None:
 
 
 def _warm_default_model() -> None:
-    from seq2seq.service import classroom_gate, list_models
+    from seq2seq.service import classroom_gate, list_models, one_thread
     from studio.shared import cache, specs
     from studio.shared.examples import example_sentence
     from studio.shared.selection import cached_translator
     from studio.shared.sidebar import decode_config
 
+    # One sentence at a time is too small for intra-op threads to pay: measured on a 2-core machine a
+    # trace took several times longer with torch's default two threads than with one, and several
+    # sessions at once each get a core instead of fighting over spinning thread pools. Set here, as the
+    # server starts, rather than as a side effect of importing a studio module.
+    one_thread()
     classroom_gate()  # takes the passphrase out of the environment before any run is launched
     models = list_models()
     if not models:

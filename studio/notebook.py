@@ -1,0 +1,121 @@
+"""Seq2Seq Studio from Python and Jupyter: load a model, translate, trace, attribute, and draw the charts the app
+draws (pieces, each step's softmax, attention, the beam tree, attribution, vanishing gradients) as Altair charts.
+
+    from studio import notebook as s2s
+    s2s.offline()                                  # charts draw with bundled Vega: no network
+    model = s2s.load("tatoeba-en-fr")
+    trace = s2s.trace(model, "I am very happy to see you.", s2s.DecodeConfig(strategy="beam", beam_size=5))
+    s2s.attention_chart(trace)
+
+Importing this module imports no Streamlit and changes no other library (offline() registers a renderer with
+Altair's registry when called). Models are loaded for decoding only and never changed. Steps count from 1,
+as the app counts them. The app's charts come from studio.shared.charts: the same builders, the same pictures.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+
+from seq2seq import service
+from seq2seq.config import DecodeConfig
+from seq2seq.errors import UserError
+from studio.offline import offline
+from studio.shared.charts import attention as attention_charts
+from studio.shared.charts import attribution as attribution_charts
+from studio.shared.charts import beam as beam_charts
+from studio.shared.charts import gradients as gradient_charts
+from studio.shared.charts import pieces as piece_charts
+from studio.shared.examples import GRADIENT_INPUT
+
+__all__ = ["DecodeConfig", "UserError", "attention_chart", "attribute", "attribution_chart", "beam_chart", "load",
+           "gradients_chart", "models", "offline", "page", "pieces_chart", "softmax_chart", "trace", "translate"]
+
+
+def models() -> list[str]:
+    """The names load() takes: the shipped models (the default first), then your training runs."""
+    return [info.name for info in service.list_models()]
+
+
+def load(model: str | Path = service.DEFAULT_MODEL):
+    """A model to translate with: a name from models() or a checkpoint folder."""
+    path = Path(model)
+    if not (path / "config.json").is_file():
+        path = service.find_model(str(model)).path
+    return service.load_translator(path)
+
+
+def translate(model, sentences: str | list[str], decode: DecodeConfig = DecodeConfig()) -> list[str]:
+    """One translation per sentence, in order."""
+    lines = [sentences] if isinstance(sentences, str) else list(sentences)
+    return model.translate(lines, decode.validate())
+
+
+def trace(model, sentence: str, decode: DecodeConfig = DecodeConfig()) -> service.Trace:
+    """One sentence decoded with every step recorded: its pieces, each step's top candidates (the softmax),
+    attention and hidden states, and with beam search the whole search tree."""
+    return service.trace(model, sentence, decode.validate()).trace
+
+
+def attribute(model, decoded: service.Trace, step: int) -> service.PieceAttribution:
+    """Which source pieces caused the output piece of `step`: saliency, gradient × input and integrated
+    gradients beside attention, and the faithfulness check (a second or so)."""
+    return service.explain_piece(model, decoded.source, decoded.output_ids, _index(decoded, step))
+
+
+def page(decoded: service.Trace, model_name: str, decode: DecodeConfig = DecodeConfig()) -> str:
+    """The decoding as one self-contained HTML page with a step slider (what `seq2seq trace --html` writes)."""
+    return service.trace_page(decoded, model_name, decode)
+
+
+def pieces_chart(decoded: service.Trace) -> alt.VConcatChart:
+    """The source pieces as the model reads them, over the output pieces coloured by the entropy of the step
+    that chose them (dark: the model hesitated)."""
+    return alt.vconcat(piece_charts.source_chips(decoded), piece_charts.output_chips(decoded.steps))
+
+
+def softmax_chart(decoded: service.Trace, step: int) -> alt.LayerChart:
+    """The next-piece probabilities at `step`: the softmax's most likely pieces, the one taken highlighted."""
+    return piece_charts.candidates_chart(decoded.steps[_index(decoded, step)])
+
+
+def attention_chart(decoded: service.Trace, hide_eos: bool = False, words: bool = False) -> alt.Chart:
+    """Attention at every step: source pieces across, output pieces down (by whole words with `words`)."""
+    chart = attention_charts.attention_heatmap(decoded, hide_eos, words)
+    if chart is None:
+        raise UserError("this model has no attention: it reads the source through one fixed-length vector")
+    return chart
+
+
+def beam_chart(decoded: service.Trace, step: int | None = None, show_pruned: bool = False) -> alt.LayerChart:
+    """The beam search tree (a trace decoded with strategy="beam"), the returned translation on the top row;
+    `step` shades that step, `show_pruned` adds the candidates the search dropped."""
+    if not decoded.beam:
+        raise UserError('the tree needs a beam search: trace with DecodeConfig(strategy="beam", beam_size=5)')
+    current = None if step is None else _index(decoded, step) + 1
+    return beam_charts.beam_tree_chart(decoded.beam, current, show_pruned, output_ids=decoded.output_ids)
+
+
+def attribution_chart(found: service.PieceAttribution) -> alt.Chart:
+    """attribute()'s rows as the app draws them: attention, then each method, over the source pieces."""
+    frame = attribution_charts.attribution_frame(found.src_pieces, found.scores, found.attention,
+                                                 service.ATTRIBUTION_LABELS)
+    return attribution_charts.attribution_chart(frame)
+
+
+def gradients_chart(letters: str = GRADIENT_INPUT, step: int | None = None) -> alt.Chart:
+    """Vanishing gradients: in the shipped grad-rnn, grad-gru and grad-lstm models (they reverse letters), the
+    gradient that reaches a source letter against the recurrent steps it crossed; every output step's
+    geometric mean, or one output `step`."""
+    found = service.gradient_models()
+    if not found:
+        raise UserError("the grad-rnn, grad-gru and grad-lstm models are not installed")
+    curves = {cell: service.gradient_curve(service.load_translator(info.path), letters) for cell, info in found.items()}
+    by_distance = {cell: curve.by_distance(None if step is None else step - 1) for cell, curve in curves.items()}
+    return gradient_charts.gradient_chart(gradient_charts.gradient_frame(by_distance))
+
+
+def _index(decoded: service.Trace, step: int) -> int:
+    if not 1 <= step <= len(decoded.steps):
+        raise UserError(f"step must be 1 to {len(decoded.steps)} (this trace's steps), got {step}")
+    return step - 1
