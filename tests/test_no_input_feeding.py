@@ -60,10 +60,9 @@ def test_the_batched_unroll_equals_the_step_loop(cell, attention, layers):
     model = model_of(cell=cell, attention=attention, dec_layers=layers)
     src, lengths = pad_batch(SOURCES)
     _, memory, state = model.encode(src, lengths)
-    batched, batched_weights = model.unroll(TARGETS, state, memory, return_attention=True)
+    batched, batched_weights = model.unroll(TARGETS, state, memory)
     seen = []
-    stepped, stepped_weights = model.unroll(TARGETS, state, memory, hook=lambda *args: seen.append(args[0]),
-                                            return_attention=True)
+    stepped, stepped_weights = model.unroll(TARGETS, state, memory, hook=lambda *args: seen.append(args[0]))
     assert seen == list(range(TARGETS.size(1)))  # the hook forced the step-by-step path
     assert torch.allclose(batched, stepped, atol=1e-5)
     if attention == "none":
@@ -79,7 +78,7 @@ def test_gradients_of_the_batched_unroll_equal_the_step_loop():
     for hook in (None, lambda *args: None):
         model.zero_grad()
         _, memory, state = model.encode(src, lengths)
-        model.unroll(TARGETS, state, memory, hook=hook).sum().backward()
+        model.unroll(TARGETS, state, memory, hook=hook).logits.sum().backward()
         grads.append({name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None})
     assert grads[0].keys() == grads[1].keys()
     assert all(torch.allclose(grads[0][name], grads[1][name], atol=1e-5) for name in grads[0])

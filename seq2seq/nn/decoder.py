@@ -28,6 +28,7 @@ from seq2seq.config import ModelConfig
 from seq2seq.symbols import PAD_ID
 from seq2seq.nn.attention import Attention
 from seq2seq.nn.cells import GATE_FUNCTIONS
+from seq2seq.nn.fused import run_over_time
 from seq2seq.nn.transposed import TransposedLinear
 
 CELL_CLASSES = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}
@@ -150,16 +151,8 @@ class Decoder(nn.Module):
     def _run_cells_over_time(self, x: torch.Tensor, state: DecoderState) -> torch.Tensor:
         """Each layer over all T steps in turn: x (B, T, in) -> top layer's states (B, T, H_dec)."""
         for layer, rnn_cell in enumerate(self.cells):
-            h = state.hidden[layer]
-            c = None if state.cell is None else state.cell[layer]
-            outputs = []
-            for t in range(x.size(1)):
-                if c is None:
-                    h = rnn_cell(x[:, t], h)
-                else:
-                    h, c = rnn_cell(x[:, t], (h, c))
-                outputs.append(h)
-            x = torch.stack(outputs, dim=1)
+            cell_state = None if state.cell is None else state.cell[layer]
+            x = run_over_time(rnn_cell, x, state.hidden[layer], cell_state)  # (B, T, H_dec)
             if layer + 1 < len(self.cells):
                 x = self.dropout(x)
         return x

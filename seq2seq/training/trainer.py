@@ -28,7 +28,7 @@ from seq2seq.training.checkpointing import CheckpointKeeper, update_metrics
 from seq2seq.training.distributed import Context, step_seed
 from seq2seq.training.guidance import alignment_loss
 from seq2seq.training.history import read_history
-from seq2seq.training.precision import autocast, choose_precision
+from seq2seq.training.precision import PrecisionChoice, autocast, choose_precision, step_timer
 from seq2seq.training.progress import Progress
 from seq2seq.training.provenance import data_files, provenance, split_sha256, stage_of
 from seq2seq.training.schedule import Schedule
@@ -64,7 +64,6 @@ class Trainer:
         if config.threads > 0:  # more threads than cores only adds contention
             torch.set_num_threads(min(config.threads, os.cpu_count() or 1))
         self.device = self.dist.device()
-        self.precision = choose_precision(config.precision, self.device)
         self.split = load_split(config, data_dir, download)
         self.data_sha256 = split_sha256(self.split)
         self.data_files = data_files(config.data, data_dir) if self.dist.is_main else {}
@@ -74,20 +73,40 @@ class Trainer:
             encode_pairs(pairs, self.bundle.src_tokenizer, self.bundle.tgt_tokenizer, config.max_len,
                          self.model.config.source_eos) for pairs in (self.split.train, self.split.valid))
         attach_guidance(self.train_examples, self.model.config, config, self.dist)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        # fused: one kernel per step for every parameter instead of ~10 tensor ops each (8x faster on CPU).
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, fused=True)
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=config.label_smoothing,
                                            reduction="sum")
+        self.precision_choice = self.dist.broadcast(self._choose_precision() if self.dist.is_main else None)
+        self.precision = self.precision_choice.precision
         self.keeper = CheckpointKeeper(self.out_dir, config.average_best)
         self.validator = Validator(config, self.split, valid_examples, self.is_toy(), self.probe_sentences(),
                                    self.device, self.precision)
         self.progress, self.history = Progress(), []
         if resume:
             self.progress = self.keeper.restore(self.model, self.optimizer)
+            for group in self.optimizer.param_groups:  # a run saved before the fused Adam resumes with it too
+                group["fused"], group["foreach"] = True, None
             self.history = read_history(self.out_dir / "history.csv")
         batches = make_batches(self.train_examples, config.batch_tokens, 0, shuffle=False)
         self.schedule = Schedule(config, len(batches) // self.batches_per_step)
         check_data(self.schedule.steps_per_epoch, self.batches_per_step, self.bundle, self.data_sha256, self.dist)
         self.train_model = self.dist.wrap(self.model)
+
+    def _choose_precision(self) -> PrecisionChoice:
+        """Rank 0 decides for every rank: measured ranks could disagree, and DDP needs one format."""
+        groups = make_batches(self.train_examples, self.config.batch_tokens, 0, shuffle=False)
+        if not groups:
+            return choose_precision(self.config.precision, self.device)
+        batch = collate([self.train_examples[i] for i in groups[len(groups) // 2]], self.device)  # a typical one
+
+        def loss_of(model: nn.Module) -> torch.Tensor:
+            logits = model(batch.src, batch.lengths, batch.tgt_in).logits  # (B, T_tgt, V)
+            return self.loss_fn(logits.float().flatten(0, 1), batch.tgt_out.flatten()) / batch.n_tokens
+
+        shape = f"{sorted(to_dict(self.model.config).items())}|{tuple(batch.tgt_in.shape)}|{tuple(batch.src.shape)}"
+        return choose_precision(self.config.precision, self.device, step_timer(self.model, loss_of, self.device),
+                                cache_key=shape)
 
     def is_toy(self) -> bool:
         return self.config.data.startswith("toy:")
@@ -100,7 +119,8 @@ class Trainer:
         clock = _Clock(self.progress)
         self._emit({"type": "start", "parameters": self.model.num_parameters(), "train_pairs": len(self.train_examples),
                     "total_steps": self.schedule.total_steps(), "device": str(self.device), "precision": self.precision,
-                    "step": self.progress.step, "world_size": self.dist.world_size})
+                    "precision_reason": self.precision_choice.reason, "step": self.progress.step,
+                    "world_size": self.dist.world_size})
         stopped = "finished"
         while self.progress.epoch < self.config.epochs and stopped == "finished":
             stopped = self._run_epoch(clock)
