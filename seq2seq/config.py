@@ -17,6 +17,7 @@ NONLINEARITIES = ("tanh", "relu")
 METRICS = ("exact_match", "bleu")
 PRECISIONS = ("auto", "fp32", "bf16")
 ATTENTIONS = ("none", "bahdanau", "luong", "dot")
+LSTM_CELL_INITS = ("projected", "hidden")
 # Guards against configs that would allocate absurd amounts of memory (hostile or mistyped files).
 MAX_DIM = 8192
 MAX_VOCAB = 200_000
@@ -55,6 +56,8 @@ MODEL_RANGES = {
     "src_vocab_size": Range(4, MAX_VOCAB), "tgt_vocab_size": Range(4, MAX_VOCAB),
     "enc_layers": Range(1, MAX_LAYERS), "dec_layers": Range(1, MAX_LAYERS),
     "dropout": Range(0.0, 0.9, integer=False),
+    "output_len_ratio": Range(0.0, 100.0, integer=False), "output_len_extra": Range(0, MAX_DIM),
+    "min_output_len": Range(0, MAX_DIM),
 }
 TRAIN_RANGES = {
     "max_train_pairs": Range(0, 100_000_000), "max_len": Range(2, 1024),
@@ -125,6 +128,19 @@ class ModelConfig:
     max_src_len: int = 128
     # Longest output a search produces before it is cut.
     max_tgt_len: int = 128
+    # The LSTM's first memory cell c_0: "projected" = the bridge's own projection of the encoder's final cell;
+    # "hidden" = a copy of s_0, as Joey NMT's bridge makes it (an imported model keeps the rule it was trained with).
+    lstm_cell_init: str = "projected"
+    # A search stops after min(max_tgt_len, int(output_len_ratio x source pieces) + output_len_extra) pieces,
+    # </s> included: translations rarely exceed twice the source, and the cap keeps a degenerate loop short
+    # (Joey NMT's rule is 1.5 and 0).
+    output_len_ratio: float = 2.0
+    output_len_extra: int = 10
+    # A search may not choose </s> before this many pieces (0 = from the first step; Joey NMT searches with 1).
+    min_output_len: int = 0
+    # Searches never choose <s> or <pad>, as Joey NMT's do; off leaves the searches as the shipped models were
+    # tested with (trained models all but never pick them, but "all but" is not "never").
+    mask_specials: bool = False
 
     @property
     def memory_dim(self) -> int:
@@ -145,7 +161,9 @@ class ModelConfig:
         if self.attention not in ATTENTIONS:
             raise UserError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
         check_ranges(self, MODEL_RANGES)
-        for name in ("bidirectional", "input_feeding", "tie_embeddings", "source_eos"):
+        if self.lstm_cell_init not in LSTM_CELL_INITS:
+            raise UserError(f"lstm_cell_init must be one of {LSTM_CELL_INITS}, got {self.lstm_cell_init!r}")
+        for name in ("bidirectional", "input_feeding", "tie_embeddings", "source_eos", "mask_specials"):
             if not isinstance(getattr(self, name), bool):
                 raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.attention == "dot" and self.dec_hidden != self.memory_dim:

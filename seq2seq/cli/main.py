@@ -1,4 +1,4 @@
-"""Command line: seq2seq (or python -m seq2seq) {train,translate,evaluate,align,trace,export,app} --help."""
+"""Command line: seq2seq (or python -m seq2seq) {train,translate,evaluate,align,trace,export,app,import-joey} --help."""
 from __future__ import annotations
 
 import argparse
@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True)
     export.add_argument("--fp32", action="store_true", help="keep float32 weights")
     export.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
+    joey = commands.add_parser("import-joey", help="open a Joey NMT 2.3 RNN model as a checkpoint (Joey not needed)")
+    joey.add_argument("model_dir", help="the folder Joey trained into (config.yaml, *_vocab.txt, best.ckpt)")
+    joey.add_argument("--out", required=True, help="checkpoint folder to write, e.g. checkpoints/runs/joey-model")
+    joey.add_argument("--ckpt", help="which Joey checkpoint (default: best.ckpt, else latest.ckpt in model_dir)")
+    joey.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
     commands.add_parser("app", help="start the Streamlit app (options after `app` go to `streamlit run`)",
                         usage="%(prog)s [streamlit run options, e.g. --server.port 8502]")
     return parser
@@ -129,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("always", category=UserWarning, module=r"seq2seq(\.|$)")
             warnings.showwarning = lambda message, *rest: warn(str(message))
             return {"train": run_train, "translate": run_translate, "evaluate": run_evaluate, "align": run_align,
-                    "trace": run_trace, "export": run_export, "app": run_app}[args.command](args)
+                    "trace": run_trace, "export": run_export, "app": run_app,
+                    "import-joey": run_import_joey}[args.command](args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -232,6 +238,19 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
     print(f"exported to {out}", file=sys.stderr)
+    return 0
+
+
+def run_import_joey(args: argparse.Namespace) -> int:
+    from seq2seq.interop.joey import import_joey
+
+    out = Path(args.out)
+    refuse_to_overwrite(out, args.force, "--out")
+    try:
+        bundle = import_joey(Path(args.model_dir), out, args.ckpt)
+    except OSError as exc:
+        raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
+    print(f"imported a {bundle.config.cell} + {bundle.config.attention} model to {out}", file=sys.stderr)
     return 0
 
 

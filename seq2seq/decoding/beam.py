@@ -81,7 +81,7 @@ def beam_search(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig, 
         logits, state, _ = model.decoder.step(inputs, state, memory, details)  # (B*K, V)
         if hook is not None:
             hook(t, inputs, logits, state, memory, details)
-        logp = torch.log_softmax(logits.float(), dim=-1)  # (B*K, V)
+        logp = model.restrict(torch.log_softmax(logits.float(), dim=-1), t)  # (B*K, V)
         if prefix and t < len(prefix):
             logp = _force(logp, prefix[t])
         keep, scores = _advance(beams, scores, logp.view(len(sources), k, -1), decode, t, piece)

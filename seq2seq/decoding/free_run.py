@@ -25,22 +25,24 @@ def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,
     generator = torch.Generator(device=src.device).manual_seed(decode.seed)
     inputs = torch.full((batch,), BOS_ID, dtype=torch.long, device=src.device)
     finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
+    # Each sentence's own limit, from its own length: its output never depends on the sentences batched with it.
+    limits = torch.tensor([model.max_output_len(n) for n in lengths.tolist()], device=src.device)
     tokens, logprobs = [], []
-    for t in range(model.max_output_len(src.size(1))):
+    for t in range(int(limits.max())):
         details = StepDetails() if hook is not None else None
         logits, state, _ = model.decoder.step(inputs, state, memory, details)  # (B, V)
         if hook is not None:
             hook(t, inputs, logits, state, memory, details)
-        logp = torch.log_softmax(logits.float(), dim=-1)  # (B, V)
+        logp = model.restrict(torch.log_softmax(logits.float(), dim=-1), t)  # (B, V)
         # Drawn even where a prefix overrides the pick: the random stream stays that of the free run.
         chosen = _apply_prefix(choose_pieces(logp, decode, generator), prefixes, t).masked_fill(finished, PAD_ID)
         tokens.append(chosen)
         logprobs.append(logp.gather(1, chosen.unsqueeze(1)).squeeze(1).masked_fill(finished, 0.0))
-        finished |= chosen == EOS_ID
+        finished |= (chosen == EOS_ID) | (limits <= t + 1)
         inputs = chosen
         if bool(finished.all()):
             break
-    return _collect(torch.stack(tokens, 1), torch.stack(logprobs, 1))
+    return _collect(torch.stack(tokens, 1), torch.stack(logprobs, 1), limits.tolist())
 
 
 def choose_pieces(logp: torch.Tensor, decode: DecodeConfig, generator: torch.Generator) -> torch.Tensor:
@@ -76,9 +78,10 @@ def _apply_prefix(chosen: torch.Tensor, prefixes, t: int) -> torch.Tensor:
     return chosen
 
 
-def _collect(tokens: torch.Tensor, logprobs: torch.Tensor) -> list[Hypothesis]:
+def _collect(tokens: torch.Tensor, logprobs: torch.Tensor, limits: list[int]) -> list[Hypothesis]:
     hypotheses = []
-    for row_tokens, row_logp in zip(tokens.tolist(), logprobs.tolist()):
+    for row_tokens, row_logp, limit in zip(tokens.tolist(), logprobs.tolist(), limits):
+        row_tokens = row_tokens[:limit]
         ended = EOS_ID in row_tokens
         length = row_tokens.index(EOS_ID) + 1 if ended else len(row_tokens)
         total = sum(row_logp[:length])

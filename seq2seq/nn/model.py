@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from seq2seq.config import ModelConfig
-from seq2seq.symbols import PAD_ID
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails, StepHook
 from seq2seq.nn.encoder import Encoder, EncoderOutput
 
@@ -27,23 +27,29 @@ def parameter_upper_bound(config: ModelConfig) -> int:
     first_in = config.emb_dim + (out if attends and config.input_feeding else 0)
     decoder = sum(gates * dec * ((first_in if i == 0 else dec) + dec + 2) for i in range(config.dec_layers))
     attention = (memory * dec + dec * dec + dec + (dec + memory + 1) * out) if attends else 0
-    bridge = (2 if config.cell == "lstm" else 1) * (memory + 1) * config.dec_layers * dec
+    cell_bridge = config.cell == "lstm" and config.lstm_cell_init == "projected"
+    bridge = (2 if cell_bridge else 1) * (memory + 1) * config.dec_layers * dec
     output = config.tgt_vocab_size * (1 if config.tie_embeddings else out + 1)
     embeddings = (config.src_vocab_size + config.tgt_vocab_size) * config.emb_dim
     return embeddings + encoder + decoder + attention + bridge + output
 
 
 class Bridge(nn.Module):
-    """s_0 = tanh(W_b [→h_n; ←h_1] + b_b) for every decoder layer (and the LSTM cell): the fixed-length vector."""
+    """s_0 = tanh(W_b [→h_n; ←h_1] + b_b) for every decoder layer (and the LSTM cell): the fixed-length vector.
+    The LSTM's c_0 is its own projection of the encoder's final cell, or a copy of s_0 (lstm_cell_init)."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.layers, self.size = config.dec_layers, config.dec_hidden
         self.hidden = nn.Linear(config.memory_dim, config.dec_layers * config.dec_hidden)
-        self.cell = nn.Linear(config.memory_dim, config.dec_layers * config.dec_hidden) if config.cell == "lstm" else None
+        self.copies_hidden = config.cell == "lstm" and config.lstm_cell_init == "hidden"
+        projects_cell = config.cell == "lstm" and not self.copies_hidden
+        self.cell = nn.Linear(config.memory_dim, config.dec_layers * config.dec_hidden) if projects_cell else None
 
     def forward(self, encoded: EncoderOutput) -> tuple[torch.Tensor, torch.Tensor | None]:
         hidden = self._reshape(torch.tanh(self.hidden(encoded.final)))
+        if self.copies_hidden:
+            return hidden, hidden.clone()
         cell = None if self.cell is None else self._reshape(self.cell(encoded.final_cell))
         return hidden, cell
 
@@ -115,8 +121,18 @@ class Seq2Seq(nn.Module):
         return torch.where(use_gold, gold, logits.argmax(-1))
 
     def max_output_len(self, src_len: int) -> int:
-        # Translations rarely exceed twice the source; the cap keeps a degenerate loop short.
-        return min(self.config.max_tgt_len, 2 * src_len + 10)
+        """Steps a search may take (</s> included) for a source of src_len pieces; at least one."""
+        config = self.config
+        return max(1, min(config.max_tgt_len, int(config.output_len_ratio * src_len) + config.output_len_extra))
+
+    def restrict(self, logp: torch.Tensor, step: int) -> torch.Tensor:
+        """A search's log-probabilities (..., V) at `step` with the pieces the model's rules forbid there
+        set to -inf (min_output_len, mask_specials); unchanged for models without such rules."""
+        banned = ([BOS_ID, PAD_ID] if self.config.mask_specials else []) + (
+            [EOS_ID] if step < self.config.min_output_len else [])
+        if not banned:
+            return logp
+        return logp.index_fill(-1, torch.tensor(banned, device=logp.device), float("-inf"))
 
     @property
     def device(self) -> torch.device:
