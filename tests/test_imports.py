@@ -20,6 +20,7 @@ SUBMODULES = sorted(m.name for m in pkgutil.walk_packages(seq2seq.__path__, "seq
 # The network sits below the data: it needs the special ids (seq2seq.symbols), never the tokenizers.
 FLOORS = (("seq2seq.errors", "seq2seq.symbols", "seq2seq.files"), ("seq2seq.config",), ("seq2seq.nn",),
           ("seq2seq.data",), ("seq2seq.checkpoint",), ("seq2seq.catalog",), ("seq2seq.decoding",), ("seq2seq.evaluate",),
+          ("seq2seq.interop",),
           ("seq2seq.training",), ("seq2seq.jobs",), ("seq2seq.analysis",), ("seq2seq.service",),
           ("seq2seq.cli", "seq2seq.__main__"))
 

@@ -8,6 +8,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -116,9 +117,9 @@ def _joey_python() -> Path:
 
     python = JOEY_VENV / "bin" / "python"
     if not _works(python):
-        probe = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--timeout", "20", "--retries", "1",
-                                "-d", str(JOEY_VENV.parent / ".joey-probe"), PACKAGES[1]], capture_output=True, text=True)
-        shutil.rmtree(JOEY_VENV.parent / ".joey-probe", ignore_errors=True)
+        with tempfile.TemporaryDirectory() as probe_dir:  # a quick look at the registry before minutes of pip
+            probe = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--timeout", "20",
+                                    "--retries", "1", "-d", probe_dir, PACKAGES[1]], capture_output=True, text=True)
         if probe.returncode != 0:
             pytest.skip(f"Joey NMT's environment is missing and pip cannot fetch {PACKAGES[1]}: "
                         f"{(probe.stderr.strip().splitlines() or ['no answer'])[-1]}")

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from seq2seq.config import ModelConfig
+from seq2seq.config import ATTENTIONS, ModelConfig
 from seq2seq.data.batches import pad_batch
 from seq2seq.symbols import BOS_ID, PAD_ID
 from seq2seq.errors import UserError
@@ -14,7 +14,6 @@ from seq2seq.nn.decoder import DecoderState, StepDetails
 from seq2seq.nn.model import Seq2Seq
 
 SOURCES = [[4, 5, 6, 7, 8, 3], [9, 10, 3], [11, 3]]  # different lengths: rows 1 and 2 are padded
-ATTENTIONS = ("none", "bahdanau", "luong", "dot")
 
 
 def tiny_model(seed=0, **options) -> Seq2Seq:

@@ -27,7 +27,8 @@ def read_config(path: Path) -> dict[str, Any]:
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"{path}: not found — a Joey NMT model folder holds the config.yaml it was trained with") from None
+        raise UserError(f"{path}: not found — a Joey NMT model folder holds the config.yaml it was trained "
+                        "with") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not a readable YAML file ({str(exc).splitlines()[0]})") from None
     if not isinstance(config, dict) or not isinstance(config.get("model"), dict):
@@ -86,7 +87,8 @@ def _check_recurrent(encoder: dict[str, Any], decoder: dict[str, Any]) -> None:
         raise UserError(f"Joey model's encoder is {cells[0]} and its decoder {cells[1]}: seq2seq's models use one "
                         "cell (gru or lstm) on both sides")
     if not encoder.get("bidirectional", True):
-        raise UserError("Joey model's encoder is not bidirectional: Joey 2.3 itself only runs bidirectional RNN encoders")
+        raise UserError("Joey model's encoder is not bidirectional: Joey 2.3 itself only runs bidirectional "
+                        "RNN encoders")
     if decoder.get("attention", "bahdanau") not in ("bahdanau", "luong"):
         raise UserError(f"Joey decoder attention {decoder.get('attention')!r} does not map (bahdanau or luong do)")
     if decoder.get("init_hidden", "bridge") not in ("bridge", "zero"):

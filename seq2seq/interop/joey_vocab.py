@@ -123,6 +123,6 @@ def _sentencepiece_vocab(itos: list[str], specials: dict[str, int], path: Path) 
         # Joey would segment with only its vocabulary's pieces (SetVocabulary), or could write pieces the
         # model file cannot: either way the same text would not give the same pieces.
         example = f"{missing[0]!r} missing" if missing else f"{extra[0]!r} extra"
-        raise UserError(f"Joey's vocabulary and {path.name} differ in {len(missing) + len(extra)} pieces (e.g. {example}): "
-                        "import needs the vocabulary written from the sentencepiece model itself")
+        raise UserError(f"Joey's vocabulary and {path.name} differ in {len(missing) + len(extra)} pieces "
+                        f"(e.g. {example}): import needs the vocabulary written from the sentencepiece model itself")
     return SideVocab(tokenizer, [specials[s] for s in SPECIALS] + [stoi[p] for p in pieces])

@@ -26,7 +26,7 @@ from torch import nn
 
 from seq2seq.config import ModelConfig
 from seq2seq.symbols import PAD_ID
-from seq2seq.nn.attention import Attention
+from seq2seq.nn.attention import SCORERS
 from seq2seq.nn.cells import GATE_FUNCTIONS
 from seq2seq.nn.fused import run_over_time
 from seq2seq.nn.transposed import TransposedLinear
@@ -92,7 +92,7 @@ class Decoder(nn.Module):
             for i in range(config.dec_layers)
         )
         if self.uses_attention:
-            self.attention = Attention(config)
+            self.attention = SCORERS[config.attention](config)
             self.combine = nn.Linear(config.dec_hidden + config.memory_dim, config.out_dim)  # W_c
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.out_dim, config.tgt_vocab_size)  # W_hy, b_y

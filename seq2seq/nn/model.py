@@ -11,6 +11,7 @@ from torch import nn
 
 from seq2seq.config import ModelConfig
 from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
+from seq2seq.nn.attention import SCORERS
 from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails, StepHook
 from seq2seq.nn.encoder import Encoder, EncoderOutput
 
@@ -26,7 +27,7 @@ def parameter_upper_bound(config: ModelConfig) -> int:
                   for i in range(config.enc_layers))
     first_in = config.emb_dim + (out if attends and config.input_feeding else 0)
     decoder = sum(gates * dec * ((first_in if i == 0 else dec) + dec + 2) for i in range(config.dec_layers))
-    attention = (memory * dec + dec * dec + dec + (dec + memory + 1) * out) if attends else 0
+    attention = (SCORERS[config.attention].parameter_count(memory, dec) + (dec + memory + 1) * out) if attends else 0
     cell_bridge = config.cell == "lstm" and config.lstm_cell_init == "projected"
     bridge = (2 if cell_bridge else 1) * (memory + 1) * config.dec_layers * dec
     output = config.tgt_vocab_size * (1 if config.tie_embeddings else out + 1)

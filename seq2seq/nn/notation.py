@@ -18,6 +18,8 @@ Tensor shapes in the engine's comments, e.g. `(B, T_src, D)`, use the letters of
 """
 from __future__ import annotations
 
+from seq2seq.nn.attention import SCORERS
+
 # The letters of every shape comment in the engine, each defined once here; the ModelConfig field named is
 # where the size is set.
 SHAPES = {
@@ -65,11 +67,8 @@ INPUT_FED = r"x_t = [\,E\,y_{t-1};\ \tilde h_{t-1}\,]"
 INPUT = r"x_t = E\,y_{t-1}"
 BIDIRECTIONAL = r"h_i = [\,\overrightarrow{h}_i;\ \overleftarrow{h}_i\,]"
 BRIDGE = r"s_0 = \tanh\left(W_b\,[\,\overrightarrow{h}_n;\ \overleftarrow{h}_1\,] + b_b\right)"
-SCORES = {
-    "bahdanau": r"e_{tj} = v^\top \tanh(W_q\, s_t + W_k\, h_j)",
-    "luong": r"e_{tj} = s_t^\top W_a\, h_j",
-    "dot": r"e_{tj} = s_t^\top h_j",
-}
+# Each attention kind's score, written beside its code in nn/attention.py.
+SCORES = {name: kind.equation for name, kind in SCORERS.items()}
 WEIGHTS = r"\alpha_{tj} = \frac{\exp(e_{tj})}{\sum_k \exp(e_{tk})}"
 CONTEXT = r"c_t = \sum_j \alpha_{tj}\, h_j"
 ATTENTIONAL = r"\tilde h_t = \tanh(W_c\,[\,s_t;\ c_t\,])"

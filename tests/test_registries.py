@@ -1,0 +1,52 @@
+"""The places where the app grows by one registration: each registered entry must bring every piece the
+rest of the app reads, so that an entry added half-way fails here rather than on a page.
+
+Attention kinds: seq2seq.nn.attention.SCORERS (with config.ATTENTIONS naming the same kinds)."""
+import pytest
+import torch
+
+from seq2seq.config import ATTENTIONS, ModelConfig
+from seq2seq.decoding.trace import StepTrace
+from seq2seq.nn import notation
+from seq2seq.nn.attention import SCORERS
+from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
+from studio.step.equations import step_equations
+
+
+def test_the_config_accepts_exactly_the_registered_attention_kinds():
+    assert set(ATTENTIONS) == {"none", *SCORERS}, "name each kind in SCORERS (nn/attention.py) and config.ATTENTIONS"
+
+
+def sizes_for(kind: str) -> dict:
+    # dot compares s_t with h_j directly: the decoder's size must be the encoder output's (2 × enc_hidden).
+    return {"emb_dim": 8, "enc_hidden": 6, "dec_hidden": 12, "attention": kind}
+
+
+@pytest.mark.parametrize("kind", sorted(SCORERS))
+def test_an_attention_kind_brings_its_equation_size_and_score(kind):
+    scorer = SCORERS[kind]
+    assert isinstance(scorer.__dict__.get("equation"), str) and scorer.equation.startswith("e_{tj}"), \
+        f"{scorer.__name__} needs its own `equation`"
+    assert notation.SCORES[kind] == scorer.equation
+    config = ModelConfig(20, 16, **sizes_for(kind))
+    model = Seq2Seq(config).eval()
+    attention = model.decoder.attention
+    assert type(attention) is scorer
+    # Its own weights, counted from the sizes alone: the size bound that refuses absurd configs reads this.
+    assert sum(p.numel() for p in attention.parameters()) == scorer.parameter_count(config.memory_dim,
+                                                                                     config.dec_hidden)
+    assert model.num_parameters() <= parameter_upper_bound(config) <= 1.25 * model.num_parameters()
+    src, lengths = torch.tensor([[4, 5, 6, 3], [7, 3, 0, 0]]), torch.tensor([4, 2])
+    with torch.inference_mode():
+        out = model(src, lengths, torch.tensor([[1, 5, 6], [1, 7, 8]]))
+    assert out.attention.shape == (2, 3, 4) and torch.allclose(out.attention.sum(-1), torch.ones(2, 3))
+    assert float(out.attention[1, :, 2:].abs().sum()) == 0.0  # padding gets no weight
+
+
+@pytest.mark.parametrize("kind", sorted(SCORERS))
+def test_the_step_page_shows_each_kinds_score(kind):
+    step = StepTrace(index=0, input_piece="<s>", chosen_id=5, chosen_piece="a", logprob=-0.1, entropy=0.5, top=[],
+                     attention=[0.7, 0.3], scores=[1.0, 0.2], context=[0.1] * 12, attentional=[0.2] * 12,
+                     embedding=[0.0] * 8, hidden=[0.0] * 12, cell=None, gates={})
+    equations = step_equations(ModelConfig(20, 16, **sizes_for(kind)), step, ["▁a", "</s>"])
+    assert SCORERS[kind].equation in [equation.latex for equation in equations]
