@@ -6,13 +6,10 @@ loads the default model in the background, so the first visitor does not wait fo
 runs this file as a script.
 """
 import streamlit as st
-from starlette.middleware import Middleware
 
-from studio.shared.upload_guard import UploadGuard
-from studio.shared.warm_up import lifespan
+from studio.shared.server import APP_OPTIONS
 
-# UploadGuard: only a session whose page shows an uploader (and, in a classroom, is unlocked) stores uploads.
-app = st.App("app.py", lifespan=lifespan, middleware=[Middleware(UploadGuard)])
+app = st.App("app.py", **APP_OPTIONS)  # start-up work, and the guard on uploads (studio/shared/server.py)
 if __name__ == "__main__":
     from studio.home import navigation
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from seq2seq.jobs import runs
 from seq2seq.service import passphrase
 from seq2seq.service.passphrase import PASSPHRASE_ENV
+from studio.shared import classroom as unlock_panel
 from studio.shared.text import escape_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +126,50 @@ def test_a_lockout_provoked_by_wrong_guesses_never_locks_an_unlocked_tab(classro
     assert gate.locked_until() is not None and not gate.accepts(PASSPHRASE)
     teacher.button(key="models_delete").click().run()
     assert not teacher.error and not (classroom / "lesson-one").exists()
+
+
+def uploader_page():
+    """A page as the app runs it (a full run around the navigation) that draws an uploader when asked."""
+    import streamlit as st
+
+    from studio.shared import upload_permits
+
+    with upload_permits.full_run():
+        if st.checkbox("Show the uploader", key="show"):
+            st.file_uploader("Sentence pairs", key="pairs")
+            upload_permits.uploader_shown()
+
+
+SESSION = "test session id"  # AppTest's, for every run
+
+
+def upload_refusal() -> str | None:
+    from studio.shared import upload_permits
+
+    return upload_permits.refusal(SESSION)
+
+
+def test_only_an_unlocked_tab_showing_the_uploader_may_store_uploads():
+    """What the server's upload route asks (studio/shared/upload_guard.py; for real: test_classroom_uploads)."""
+    app = AppTest.from_function(uploader_page).run()
+    assert upload_refusal() == "its page shows no file uploader"
+    app.checkbox(key="show").check().run()
+    assert upload_refusal() == "its tab is not unlocked with the teacher passphrase"  # a student's tab
+    app.session_state[unlock_panel._TICKET] = passphrase.classroom_gate().unlock(PASSPHRASE)
+    app.run()
+    assert upload_refusal() is None
+    passphrase.classroom_gate().revoke(app.session_state[unlock_panel._TICKET])  # 🔒 Lock: at once, no rerun needed
+    assert upload_refusal() == "its tab is not unlocked with the teacher passphrase"
+    app.session_state[unlock_panel._TICKET] = passphrase.classroom_gate().unlock(PASSPHRASE)
+    app.run()
+    app.checkbox(key="show").uncheck().run()
+    assert upload_refusal() == "its page shows no file uploader"  # unlocked, but the box is gone
+
+
+def test_without_a_passphrase_a_tab_showing_the_uploader_may_store_uploads(monkeypatch):
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    passphrase.classroom_gate.cache_clear()
+    app = AppTest.from_function(uploader_page).run()
+    assert upload_refusal() == "its page shows no file uploader"
+    app.checkbox(key="show").check().run()
+    assert upload_refusal() is None
