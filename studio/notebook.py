@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import altair as alt
+import pandas as pd
 
 from seq2seq import service
 from seq2seq.config import DecodeConfig
@@ -26,10 +27,13 @@ from studio.shared.charts import attribution as attribution_charts
 from studio.shared.charts import beam as beam_charts
 from studio.shared.charts import gradients as gradient_charts
 from studio.shared.charts import pieces as piece_charts
+from studio.shared.charts import trajectories
+from studio.shared.charts.accessible import described
 from studio.shared.examples import GRADIENT_INPUT
 
 __all__ = ["DecodeConfig", "UserError", "attention_chart", "attribute", "attribution_chart", "beam_chart", "load",
-           "gradients_chart", "models", "offline", "page", "pieces_chart", "softmax_chart", "trace", "translate"]
+           "gradients_chart", "models", "offline", "page", "pieces_chart", "softmax_chart", "trace", "trajectories_chart",
+           "translate"]
 
 
 def models() -> list[str]:
@@ -71,7 +75,9 @@ def page(decoded: service.Trace, model_name: str, decode: DecodeConfig = DecodeC
 def pieces_chart(decoded: service.Trace) -> alt.VConcatChart:
     """The source pieces as the model reads them, over the output pieces coloured by the entropy of the step
     that chose them (dark: the model hesitated)."""
-    return alt.vconcat(piece_charts.source_chips(decoded), piece_charts.output_chips(decoded.steps))
+    return described(alt.vconcat(piece_charts.source_chips(decoded), piece_charts.output_chips(decoded.steps)),
+                     "The sentence's pieces", "The source pieces as the model reads them, then the output pieces, "
+                     "each coloured by the entropy of the step that chose it: the darker, the less sure the model was.")
 
 
 def softmax_chart(decoded: service.Trace, step: int) -> alt.LayerChart:
@@ -81,10 +87,10 @@ def softmax_chart(decoded: service.Trace, step: int) -> alt.LayerChart:
 
 def attention_chart(decoded: service.Trace, hide_eos: bool = False, words: bool = False) -> alt.Chart:
     """Attention at every step: source pieces across, output pieces down (by whole words with `words`)."""
-    chart = attention_charts.attention_heatmap(decoded, hide_eos, words)
-    if chart is None:
+    grid = attention_charts.attention_grid(decoded, hide_eos, words)
+    if grid is None:
         raise UserError("this model has no attention: it reads the source through one fixed-length vector")
-    return chart
+    return attention_charts.grid_heatmap(grid)
 
 
 def beam_chart(decoded: service.Trace, step: int | None = None, show_pruned: bool = False) -> alt.LayerChart:
@@ -113,6 +119,37 @@ def gradients_chart(letters: str = GRADIENT_INPUT, step: int | None = None) -> a
     curves = {cell: service.gradient_curve(service.load_translator(info.path), letters) for cell, info in found.items()}
     by_distance = {cell: curve.by_distance(None if step is None else step - 1) for cell, curve in curves.items()}
     return gradient_charts.gradient_chart(gradient_charts.gradient_frame(by_distance))
+
+
+def trajectories_chart(model, decoded: service.Trace | list[service.Trace], space: str = "encoder") -> alt.LayerChart:
+    """Hidden states as paths (the Inside page's view), `space` "encoder" (as it reads each sentence: forward,
+    and backward from the end for a two-way encoder) or "decoder" (as it writes); the plane is the first two
+    principal components of the states of the sentences given."""
+    if space not in ("encoder", "decoder"):
+        raise UserError(f'space must be "encoder" or "decoder", got {space!r}')
+    traces = [decoded] if isinstance(decoded, service.Trace) else list(decoded)
+    reference = service.typed_reference(model, [(t.source, t.translation) for t in traces])
+    paths = [path for number, t in enumerate(traces, 1) for path in _paths(reference, space, f"#{number}", t)]
+    ratios = service.explained(reference, space)
+    axes = (f"{space} PC1 ({ratios[0]:.0%} of variance)", f"{space} PC2 ({ratios[1]:.0%} of variance)")
+    return trajectories.trajectory_chart(pd.concat(paths, ignore_index=True), None, axes)
+
+
+def _paths(reference, space: str, label: str, decoded: service.Trace) -> list[pd.DataFrame]:
+    """The sentence's paths in one space, each in the order its RNN runs (the backward encoder from the end)."""
+    states = service.trace_states(decoded)
+    if space == "decoder":
+        coords = service.project(reference, "decoder", states["decoder"], (0, 1))
+        return [trajectories.trajectory_frame(f"{label} decoder", [s.chosen_piece for s in decoded.steps], coords,
+                                              [f"predicts {trajectories.top_label(s)}" for s in decoded.steps])]
+    paths = []
+    for family, arrow in (("encoder_forward", "→"), ("encoder_backward", "←")):
+        if family in states:
+            order = list(range(len(decoded.src_pieces)))[:: -1 if arrow == "←" else 1]
+            coords = service.project(reference, "encoder", states[family][order], (0, 1))
+            paths.append(trajectories.trajectory_frame(f"{label} encoder {arrow}", [decoded.src_pieces[i] for i in order],
+                                                       coords))
+    return paths
 
 
 def _index(decoded: service.Trace, step: int) -> int:

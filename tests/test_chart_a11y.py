@@ -17,7 +17,7 @@ from seq2seq.config import DecodeConfig
 from seq2seq.service import load_translator
 from studio.inside import charts as inside_charts
 from studio.lesson import charts as lesson_charts
-from studio.shared.charts import attention, beam, gradients, lengths, palette, pieces, units
+from studio.shared.charts import attention, beam, gradients, lengths, palette, pieces, trajectories, units
 from studio.shared.charts.accessible import described
 from studio.step import charts as step_charts
 from studio.train import charts as train_charts
@@ -121,7 +121,7 @@ def charts() -> dict:
         "score": train_charts.score_chart(events), "overlay": train_charts.overlay_chart(runs, "step", "loss"),
         "kl": inside_charts.kl_chart(inside_charts.kl_frame(greedy.steps, [0.1] * steps, [0.5] * steps,
                                                             [0.4] * steps, greedy.steps)),
-        "trajectory": inside_charts.trajectory_chart(points, None, ("PC1", "PC2")),
+        "trajectory": trajectories.trajectory_chart(points, None, ("PC1", "PC2")),
         "vectors": lesson_charts.vectors_chart([("x", vector), ("h", vector)], focus=["x"]),
         "cell": lesson_charts.cell_chart(vector, np.tanh(vector)),
         "top": lesson_charts.top_chart(candidates, "logit", "logit", ".2f"),

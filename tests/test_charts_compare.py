@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from seq2seq.analysis.comparison import Comparison, Fact
-from studio.inside import charts as inside_charts
+from studio.shared.charts import trajectories
 from studio.shared.differences import differences_frame
 from studio.train import charts as train_charts
 
@@ -69,30 +69,30 @@ def crowd() -> pd.DataFrame:
     coords = np.concatenate([rng.normal(0, 0.05, size=(14, 2)), rng.uniform(-2, 2, size=(6, 2))])
     pieces = ["▁I", "▁am", "▁very", "▁happy", "▁to", "▁see", "▁you", ".", "</s>", "▁and", "▁then", "▁we",
               "▁went", "▁home", "▁a", "▁b", "▁c", "▁d", "▁e", "▁f"]
-    return inside_charts.trajectory_frame("#1 · encoder", pieces, coords)
+    return trajectories.trajectory_frame("#1 · encoder", pieces, coords)
 
 
-def boxes(labels: pd.DataFrame, x_domain, y_domain, size=inside_charts.TRAJECTORY_SIZE):
+def boxes(labels: pd.DataFrame, x_domain, y_domain, size=trajectories.TRAJECTORY_SIZE):
     for row in labels.itertuples():
         px = (row.lx - x_domain[0]) / (x_domain[1] - x_domain[0]) * size
         py = (y_domain[1] - row.ly) / (y_domain[1] - y_domain[0]) * size
-        half = (len(row.piece) * inside_charts.LABEL_CHAR_PX + inside_charts.LABEL_PAD_PX) / 2
-        yield px - half, py - inside_charts.LABEL_HEIGHT_PX / 2, px + half, py + inside_charts.LABEL_HEIGHT_PX / 2
+        half = (len(row.piece) * trajectories.LABEL_CHAR_PX + trajectories.LABEL_PAD_PX) / 2
+        yield px - half, py - trajectories.LABEL_HEIGHT_PX / 2, px + half, py + trajectories.LABEL_HEIGHT_PX / 2
 
 
 def test_trajectory_labels_never_overlap_and_stay_inside_the_plot():
     points = crowd()
-    x_domain, y_domain = inside_charts._square_domain([points])
-    labels = inside_charts.label_frame(points, x_domain, y_domain)
+    x_domain, y_domain = trajectories._square_domain([points])
+    labels = trajectories.label_frame(points, x_domain, y_domain)
     assert 3 <= len(labels) < len(points)  # the crowd keeps a few labels, not all 20
     assert 0 in set(labels["order"])  # the first piece is placed first
     found = list(boxes(labels, x_domain, y_domain))
-    size = inside_charts.TRAJECTORY_SIZE
+    size = trajectories.TRAJECTORY_SIZE
     for left, top, right, bottom in found:
         assert 0 <= left and right <= size and 0 <= top and bottom <= size
     for a, b in itertools.combinations(found, 2):
         assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
-    spec = inside_charts.trajectory_chart(points, None, ("PC1", "PC2")).to_dict()
+    spec = trajectories.trajectory_chart(points, None, ("PC1", "PC2")).to_dict()
     texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
     assert len(texts) == 2 and texts[0]["mark"]["stroke"] == "white"  # the halo under each label
 

@@ -6,30 +6,30 @@ import pandas as pd
 import pytest
 
 from studio.inside import charts as inside_charts
-from studio.shared.charts import lengths, units
+from studio.shared.charts import lengths, trajectories, units
 
 
 def path(label: str, xy: list[tuple[float, float]]) -> pd.DataFrame:
-    return inside_charts.trajectory_frame(label, [f"p{i}" for i in range(len(xy))], np.array(xy, dtype=float))
+    return trajectories.trajectory_frame(label, [f"p{i}" for i in range(len(xy))], np.array(xy, dtype=float))
 
 
 def test_arrows_point_along_each_move_clockwise_from_up():
     frame = path("a", [(0, 0), (0, 1), (1, 1), (1, 0), (0, 0)])  # up, right, down, left
-    arrows = inside_charts.arrow_frame(frame)
+    arrows = trajectories.arrow_frame(frame)
     assert arrows["angle"].tolist() == pytest.approx([0.0, 90.0, 180.0, 270.0])
     assert arrows[["x", "y"]].iloc[0].tolist() == [0.0, 0.5]
 
 
 def test_arrows_skip_standing_still_and_stay_within_each_trajectory():
     frame = pd.concat([path("a", [(0, 0), (0, 0), (2, 0)]), path("b", [(5, 5), (5, 6)])], ignore_index=True)
-    arrows = inside_charts.arrow_frame(frame)
+    arrows = trajectories.arrow_frame(frame)
     assert arrows["trajectory"].tolist() == ["a", "b"]
 
 
 def test_trajectory_axes_have_equal_spans_so_arrows_are_true():
     frame = path("a", [(0, 0), (10, 1)])
     cloud = pd.DataFrame({"x": [-1.0, 2.0], "y": [0.0, 3.0]})
-    spec = inside_charts.trajectory_chart(frame, cloud, ("PC1", "PC2")).to_dict()  # validates the spec
+    spec = trajectories.trajectory_chart(frame, cloud, ("PC1", "PC2")).to_dict()  # validates the spec
     x_domain = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     y_domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
     assert x_domain[1] - x_domain[0] == pytest.approx(y_domain[1] - y_domain[0])

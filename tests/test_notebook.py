@@ -65,7 +65,7 @@ def test_every_cell_runs_and_the_translations_appear(executed):
 def test_every_chart_carries_its_spec_and_the_vega_scripts(executed):
     notebook, _ = executed
     charts = chart_outputs(notebook)
-    assert len(charts) == 6  # pieces, softmax, attention, beam tree, attribution, gradients
+    assert len(charts) == 8  # pieces, softmax, attention, beam tree, attribution, gradients, 2 trajectories
     for output in charts:
         html = output["data"]["text/html"]
         assert "window.vegaEmbed" in html and "vegaEmbed=" in html  # the bundle defines it inside the output

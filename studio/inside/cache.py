@@ -13,11 +13,12 @@ import streamlit as st
 from seq2seq import service
 from studio.inside import charts
 from studio.shared.charts.lengths import length_chart
+from studio.shared.charts.trajectories import trajectory_chart
 from studio.shared.charts.units import unit_heatmap
 from studio.shared.selection import cached_translator
 from studio.shared.specs import Spec, show, spec
 
-CHARTS = {"trajectory": charts.trajectory_chart, "kl": charts.kl_chart, "units": unit_heatmap,
+CHARTS = {"trajectory": trajectory_chart, "kl": charts.kl_chart, "units": unit_heatmap,
           "lengths": length_chart}
 
 

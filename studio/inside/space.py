@@ -10,8 +10,8 @@ import streamlit as st
 
 from seq2seq import service
 from studio.inside import cache as inside_cache
-from studio.inside.charts import top_label, trajectory_frame
 from studio.shared import cache
+from studio.shared.charts.trajectories import top_label, trajectory_frame
 from studio.shared.messages import user_errors
 from studio.shared.pagemap import PAGES
 from studio.shared.selection import Selection
