@@ -74,3 +74,12 @@ def test_readme_says_how_to_expose_the_app_and_what_is_promised():
     for promise in ("XSRF", "showErrorDetails", "maxUploadSize", "pickle", "symlink", "tests/test_hostile_input.py",
                     "tests/test_crash_safety.py", "tests/test_load.py", "tests/test_server_settings.py"):
         assert promise in section, promise
+
+
+def test_a_session_holds_at_most_two_of_the_largest_uploads(config, effective):
+    """The upload guard's bound (studio/shared/upload_guard.py) follows the cap Streamlit reads: two files of
+    maxUploadSize MB (one replacing the other) and 1 MB of multipart framing; tests/test_classroom_uploads.py
+    shows it on a running server."""
+    from studio.shared.upload_guard import session_upload_bytes
+
+    assert session_upload_bytes() == (2 * config["server"]["maxUploadSize"] + 1) * 2**20 == 41 * 2**20
