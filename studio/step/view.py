@@ -35,6 +35,7 @@ def show() -> None:
     render.input_notes(timed, selection)
     st.caption(f"{selection.decode.describe()} · decoded in {timed.ms:.0f} ms"
                + (f" · what-if: pieces up to step {len(forced)} imposed, the rest decoded" if forced else ""))
+    download_page(selection, trace)
     step_panel(selection, sentence, forced, trace)
     # Closed expanders cost nothing: their content is built only while open (opening one reruns the page).
     everything = st.expander("All steps", key="step_all_steps", on_change="rerun")
@@ -63,6 +64,16 @@ def step_panel(selection: Selection, sentence: str, forced: list[int], trace) ->
         if equations.open:
             inside_step(selection, trace, current - 1)
             glossary.what("equations")
+
+
+def download_page(selection: Selection, trace) -> None:
+    """This decoding as one HTML file that opens offline (service.trace_page), built only when clicked."""
+    name = "".join(ch if ch.isalnum() else "-" for ch in selection.model.name)
+    st.download_button("⬇ Download this decoding as one offline page", key="step_download_page",
+                       data=lambda: service.trace_page(trace, selection.model.name, selection.decode),
+                       file_name=f"decoding-{name}.html", mime="text/html", on_click="ignore",
+                       help="Every step's top candidates, attention and the beam tree, with a step slider, in one "
+                            "file that any browser opens from disk with no network.")
 
 
 def pick_sentence(selection: Selection) -> str:
