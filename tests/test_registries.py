@@ -1,16 +1,22 @@
 """The places where the app grows by one registration: each registered entry must bring every piece the
 rest of the app reads, so that an entry added half-way fails here rather than on a page.
 
-Attention kinds: seq2seq.nn.attention.SCORERS (with config.ATTENTIONS naming the same kinds)."""
+Attention kinds: seq2seq.nn.attention.SCORERS (with config.ATTENTIONS naming the same kinds).
+The Step-by-step page's charts: studio.step.cache.STEP_CHARTS, one entry per StepChart kind."""
+from pathlib import Path
+
 import pytest
 import torch
 
-from seq2seq.config import ATTENTIONS, ModelConfig
+from seq2seq.config import ATTENTIONS, DecodeConfig, ModelConfig
 from seq2seq.decoding.trace import StepTrace
 from seq2seq.nn import notation
 from seq2seq.nn.attention import SCORERS
 from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
+from studio.step.cache import STEP_CHARTS, StepChart
 from studio.step.equations import step_equations
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_config_accepts_exactly_the_registered_attention_kinds():
@@ -50,3 +56,22 @@ def test_the_step_page_shows_each_kinds_score(kind):
                      embedding=[0.0] * 8, hidden=[0.0] * 12, cell=None, gates={})
     equations = step_equations(ModelConfig(20, 16, **sizes_for(kind)), step, ["▁a", "</s>"])
     assert SCORERS[kind].equation in [equation.latex for equation in equations]
+
+
+def test_each_step_page_chart_kind_has_one_entry_and_a_place_on_the_page():
+    kinds = [drawn.kind for drawn in STEP_CHARTS]
+    assert sorted(kinds, key=lambda k: k.name) == sorted(StepChart, key=lambda k: k.name), \
+        "one STEP_CHARTS entry per StepChart kind, none twice (studio/step/cache.py)"
+    view = (REPO / "studio" / "step" / "view.py").read_text(encoding="utf-8")
+    assert [kind.name for kind in StepChart if f"StepChart.{kind.name}]" not in view] == [], \
+        "studio/step/view.py shows each kind as charts[StepChart.NAME]"
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "beam"])
+def test_each_step_page_chart_draws_every_step_of_a_real_trace(dates_translator, strategy):
+    trace = dates_translator.trace("March 5, 1987", DecodeConfig(strategy=strategy, beam_size=3))
+    for index in (0, len(trace.steps) - 1):
+        specs = {drawn.kind: drawn.spec(trace, index) for drawn in STEP_CHARTS}
+        drawn = {kind for kind, value in specs.items() if value is not None}
+        assert drawn == set(StepChart) - ({StepChart.BEAM} if strategy == "greedy" else set())
+        assert all("datasets" in value for value in specs.values() if value is not None)

@@ -47,18 +47,41 @@ def test_every_step_s_templated_charts_equal_the_charts_built_afresh(dates_trans
     trace = dates_translator.trace(sentence)
     for index, step in enumerate(trace.steps):
         chips = output_chips_frame(trace.steps[: index + 1])
-        same(templated("test chips", output_chips_layout(chips), chips, output_chips_chart),
+        same(templated(output_chips_layout(chips), chips, output_chips_chart),
              spec(output_chips(trace.steps[: index + 1])))
-        same(templated("test candidates", (), candidates_frame(step), candidates_chart_of), spec(candidates_chart(step)))
+        same(templated((), candidates_frame(step), candidates_chart_of), spec(candidates_chart(step)))
         attention = step_attention_frame(step, trace.src_pieces)
-        same(templated("test attention", (), attention, step_attention_chart_of),
+        same(templated((), attention, step_attention_chart_of),
              spec(step_attention_chart(step, trace.src_pieces)))
 
 
-def test_a_chart_of_several_datasets_is_refused():
+def two_datasets(frame: pd.DataFrame):
     import altair as alt
 
-    build = lambda frame: alt.layer(alt.Chart(frame).mark_bar().encode(x="a:Q"),  # noqa: E731
-                                    alt.Chart(frame.assign(a=1)).mark_rule().encode(x="a:Q"))
+    return alt.layer(alt.Chart(frame).mark_bar().encode(x="a:Q"), alt.Chart(frame.assign(a=1)).mark_rule().encode(x="a:Q"))
+
+
+def test_a_chart_of_several_datasets_is_refused():
     with pytest.raises(ValueError, match="one dataset"):
-        templated("test two datasets", (), pd.DataFrame({"a": [1, 2]}), build)
+        templated((), pd.DataFrame({"a": [1, 2]}), two_datasets)
+
+
+def test_two_builders_never_share_a_template_and_a_builder_made_per_call_is_refused():
+    """Templates are keyed by their builder: no name to reuse by mistake, and so no wrong chart drawn."""
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    bars, ticks = templated((), frame, bar_chart), templated((), frame, tick_chart)
+    assert bars["mark"]["type"] == "bar" and ticks["mark"]["type"] == "tick"
+    with pytest.raises(ValueError, match="module-level function"):
+        templated((), frame, lambda f: bar_chart(f))
+
+
+def bar_chart(frame: pd.DataFrame):
+    import altair as alt
+
+    return alt.Chart(frame).mark_bar().encode(x="a:Q")
+
+
+def tick_chart(frame: pd.DataFrame):
+    import altair as alt
+
+    return alt.Chart(frame).mark_tick().encode(x="a:Q")

@@ -34,22 +34,26 @@ def spec(chart: alt.TopLevelMixin | None) -> Spec | None:
     return value
 
 
-# (kind, layout) -> (a chart's spec without its data, the name of its one dataset); holds no data.
+# (builder, layout) -> (a chart's spec without its data, the name of its one dataset); holds no data.
+# Keyed by the builder itself, not by a name: two charts cannot share a template by mistake.
 _TEMPLATES: dict[tuple, tuple[Spec, str]] = {}
 
 
-def templated(kind: str, layout: tuple, frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> Spec:
+def templated(layout: tuple, frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]) -> Spec:
     """The spec of build(frame), for a chart that depends on its data only through `frame`'s rows and the
-    `layout` values: Altair builds and serialises it once per (kind, layout), and every later frame only
+    `layout` values: Altair builds and serialises it once per (build, layout), and every later frame only
     replaces the one dataset (a few milliseconds instead of a hundred for a layered chart). The dataset
-    keeps its name, so the browser swaps the data of the chart it has drawn instead of drawing anew."""
-    found = _TEMPLATES.get((kind, layout))
+    keeps its name, so the browser swaps the data of the chart it has drawn instead of drawing anew.
+    `build` is a module-level function: a lambda or closure made per call would never find its template."""
+    if build.__name__ == "<lambda>" or build.__closure__:
+        raise ValueError(f"{build.__qualname__}: a templated chart's builder is a module-level function")
+    found = _TEMPLATES.get((build, layout))
     if found is None:
         value = build(frame).to_dict(validate=False)
         names = list(value.pop("datasets", {}))
         if len(names) != 1:
-            raise ValueError(f"{kind}: a templated chart draws one dataset, not {len(names)}")
-        found = _TEMPLATES[(kind, layout)] = (value, names[0])
+            raise ValueError(f"{build.__qualname__}: a templated chart draws one dataset, not {len(names)}")
+        found = _TEMPLATES[(build, layout)] = (value, names[0])
     template, name = found
     value = copy.deepcopy(template)
     value["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(frame)}
@@ -65,7 +69,7 @@ def show(value: Spec | None, stretch: bool = False) -> None:
 def _chips(path: str, version: float, decode: DecodeConfig, source: tuple[int, ...],
            choices: tuple[tuple[int, bool], ...], _steps: list) -> Spec:
     frame = output_chips_frame(_steps)
-    return templated("output chips", output_chips_layout(frame), frame, output_chips_chart)
+    return templated(output_chips_layout(frame), frame, output_chips_chart)
 
 
 def translation_chips(info: ModelInfo, decode: DecodeConfig, trace: Trace) -> Spec:

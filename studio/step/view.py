@@ -9,14 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from seq2seq import service
-from seq2seq.service import BOS_ID, PAD_ID
+from seq2seq.service import BOS_ID, PAD_ID, Trace
 from studio.shared import cache, glossary, query, render, specs
 from studio.shared.attribution import attribution_section
 from studio.shared.messages import user_errors
 from studio.shared.page import start
 from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown, show_piece
-from studio.step.cache import step_specs, tree_chart
+from studio.step.cache import StepChart, step_specs, tree_chart
 from studio.step.charts import beam_step_table
 from studio.step.equations import feeds_input, step_equations
 
@@ -45,7 +45,7 @@ def show() -> None:
 
 
 @st.fragment
-def step_panel(selection: Selection, sentence: str, forced: list[int], trace) -> None:
+def step_panel(selection: Selection, sentence: str, forced: list[int], trace: Trace) -> None:
     """All that follows the current step. Next, Back and the slider rerun only this part; the
     charts come from studio.step.cache, so a step seen before is not built again."""
     if query.peek("force", [], query.parse_ids) != forced:
@@ -54,9 +54,9 @@ def step_panel(selection: Selection, sentence: str, forced: list[int], trace) ->
     charts = step_specs(selection, sentence, forced, current - 1, trace)
     step_view(trace, current - 1, charts)
     what_if(trace, current - 1, forced)
-    if charts["beam"] is not None:
+    if charts[StepChart.BEAM] is not None:
         with st.expander("Beam search tree", expanded=True):
-            beam_tree(trace, current, charts["beam"])
+            beam_tree(trace, current, charts[StepChart.BEAM])
     attribution_section(selection, trace, current - 1, "step_attribution")
     equations = st.expander("Inside one step: the equations with this step's values", key="step_equations",
                             on_change="rerun")
@@ -132,7 +132,7 @@ def force(ids: list[int]) -> None:
     query.put("force", ids)
 
 
-def what_if(trace, index: int, forced: list[int]) -> None:
+def what_if(trace: Trace, index: int, forced: list[int]) -> None:
     """Buttons for every candidate: forcing one re-decodes everything after this step."""
     step = trace.steps[index]
     st.markdown("**What if?** Force another piece at this step and let the model continue from there:")
@@ -147,31 +147,31 @@ def what_if(trace, index: int, forced: list[int]) -> None:
         st.button("↺ Back to the model's own choices", on_click=force, args=([],))
 
 
-def step_view(trace, index: int, charts: dict) -> None:
+def step_view(trace: Trace, index: int, charts: dict[StepChart, specs.Spec | None]) -> None:
     """The output so far across the page (it grows with every step), then this step's numbers beside
     each other: in a column, a long output would run into them."""
     step = trace.steps[index]
     pick = "this step's pick, forced" if step.forced else "this step's pick"
     st.markdown(f"**Output up to this step** (the last chip is {pick})")
-    specs.show(charts["chips"])
+    specs.show(charts[StepChart.CHIPS])
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Next-piece probabilities** (top candidates; the piece taken is highlighted)")
-        specs.show(charts["candidates"], stretch=True)
+        specs.show(charts[StepChart.CANDIDATES], stretch=True)
         glossary.what("candidates")
     with right:
         metrics = st.columns(2)
         metrics[0].metric("Entropy", f"{step.entropy:.2f} nats", help=glossary.HELP["entropy"])
         metrics[1].metric("p(piece taken)", f"{math.exp(step.logprob):.1%}", help=glossary.HELP["p_taken"])
         st.markdown("**Attention over the source** at this step")
-        if charts["attention"] is None:
+        if charts[StepChart.ATTENTION] is None:
             st.info("This model has no attention: every step sees the same fixed summary of the source.")
             return
-        specs.show(charts["attention"], stretch=True)
+        specs.show(charts[StepChart.ATTENTION], stretch=True)
         glossary.what("step_attention")
 
 
-def beam_tree(trace, current: int, kept_only: dict) -> None:
+def beam_tree(trace: Trace, current: int, kept_only: specs.Spec) -> None:
     """The search tree around the current step (kept and finished hypotheses; the pruned candidates on
     request), and the hypotheses held after the current step written out in full."""
     pruned = st.toggle("Show pruned candidates", key="step_beam_pruned",
@@ -190,7 +190,7 @@ def beam_tree(trace, current: int, kept_only: dict) -> None:
     glossary.what("beam_tree")
 
 
-def inside_step(selection: Selection, trace, index: int) -> None:
+def inside_step(selection: Selection, trace: Trace, index: int) -> None:
     config = selection.summary.config
     st.caption(f"Decoder of this model: {config.cell.upper()} cell, {config.attention} attention, "
                f"{'input feeding' if feeds_input(config) else 'no input feeding'}. "
@@ -205,7 +205,7 @@ def inside_step(selection: Selection, trace, index: int) -> None:
                     wrap_lines=True)
 
 
-def history(trace) -> None:
+def history(trace: Trace) -> None:
     st.dataframe(pd.DataFrame({
         "step": [s.index + 1 for s in trace.steps], "input piece": [show_piece(s.input_piece) for s in trace.steps],
         "piece taken": [show_piece(s.chosen_piece) for s in trace.steps],
