@@ -250,7 +250,8 @@ def run_import_joey(args: argparse.Namespace) -> int:
         bundle = import_joey(Path(args.model_dir), out, args.ckpt)
     except OSError as exc:
         raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
-    print(f"imported a {bundle.config.cell} + {bundle.config.attention} model to {out}", file=sys.stderr)
+    print(f"imported the Joey NMT model ({bundle.config.cell.upper()}, {bundle.config.attention} attention) to {out}",
+          file=sys.stderr)
     return 0
 
 
