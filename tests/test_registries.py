@@ -75,3 +75,40 @@ def test_each_step_page_chart_draws_every_step_of_a_real_trace(dates_translator,
         drawn = {kind for kind, value in specs.items() if value is not None}
         assert drawn == set(StepChart) - ({StepChart.BEAM} if strategy == "greedy" else set())
         assert all("datasets" in value for value in specs.values() if value is not None)
+
+
+# Pages: a page is its package studio/NAME/ (view.py's show(), re-exported by __init__.py) and one script in
+# pages/ that registers it (the menu, the home page's map and the links are read from pages/).
+STUDIO = REPO / "studio"
+
+
+def page_script_packages() -> dict[str, str]:
+    """pages/ script -> the studio package it shows (`from studio import NAME` then `NAME.show()`)."""
+    import ast
+
+    shown = {}
+    for path in sorted((REPO / "pages").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module == "studio":
+                shown[path.name] = node.names[0].name
+    return shown
+
+
+def test_every_page_package_has_one_page_script_and_every_script_shows_a_page_package():
+    packages = sorted(p.name for p in STUDIO.iterdir() if (p / "view.py").is_file() and p.name != "home")
+    assert sorted(page_script_packages().values()) == packages, \
+        "each studio/NAME/view.py page needs one pages/N_Title.py script, and each script a package"
+
+
+def test_a_pages_title_is_the_same_in_the_menu_and_in_its_browser_tab():
+    """The menu titles a page after its script's name; the page's start(title) names its browser tab."""
+    import ast
+
+    from studio.shared.pagemap import page_summaries
+
+    packages = page_script_packages()
+    for page in page_summaries():
+        view = STUDIO / packages[Path(page.path).name] / "view.py"
+        starts = [node for node in ast.walk(ast.parse(view.read_text(encoding="utf-8")))
+                  if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "start"]
+        assert [ast.literal_eval(call.args[0]) for call in starts] == [page.title], view.relative_to(REPO)

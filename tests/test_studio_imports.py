@@ -39,7 +39,7 @@ def test_studio_imports_from_seq2seq_only_the_service_package():
 
 
 def test_a_page_package_uses_only_itself_and_shared_and_shared_uses_no_page():
-    assert PAGE_PACKAGES == ["glossary", "home", "inside", "lesson", "models", "step", "train", "translate"]
+    assert {"home", "step", "translate"} <= set(PAGE_PACKAGES)  # derived: a new page needs no edit here
     wrong = []
     for path in studio_files():
         parts = path.relative_to(STUDIO).parts
