@@ -91,17 +91,20 @@ def current_step(page) -> int:
     return int(STEP_LABEL.match(label.strip()).group(1))
 
 
-def focused_text(page) -> str:
-    return page.evaluate("() => document.activeElement ? document.activeElement.innerText || '' : ''")
+def focused_button(page) -> str:
+    """The text of the button that has the focus ("" when the focus is elsewhere)."""
+    return page.evaluate("() => { const e = document.activeElement;"
+                         " return e && e.tagName === 'BUTTON' ? e.innerText.trim() : ''; }")
 
 
-def tab_to(page, text: str, limit: int = 150) -> None:
-    """Press Tab until the focused element reads `text`, as a keyboard user moves through the page."""
+def tab_to(page, label: str, key: str = "Tab", limit: int = 30) -> None:
+    """Press Tab (or Shift+Tab) until the focused button's label begins with `label`, as a keyboard user
+    moves through the page."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
-        if text in focused_text(page):
+        page.keyboard.press(key)
+        if focused_button(page).startswith(label):
             return
-    raise AssertionError(f"{text!r} never took the focus in {limit} presses of Tab")
+    raise AssertionError(f"{label!r} never took the focus in {limit} presses of {key}")
 
 
 def test_step_page_next_and_back_work_from_the_keyboard(browser_page, server_url):
@@ -109,8 +112,8 @@ def test_step_page_next_and_back_work_from_the_keyboard(browser_page, server_url
     page = browser_page
     open_page(page, f"{server_url}/Step_by_step?model=tatoeba-en-fr&text={SENTENCE.replace(' ', '+')}")
     assert current_step(page) == 1
-    page.locator("body").click(position={"x": 5, "y": 5})  # the focus starts from the page, not a widget
-    tab_to(page, "Next")
+    page.get_by_role("textbox").first.focus()  # from the sentence box, as a student who has just typed
+    tab_to(page, "Next ▶")
     ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
         return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; }""")
     assert ring, "the focused Next button shows no focus outline"
@@ -118,11 +121,11 @@ def test_step_page_next_and_back_work_from_the_keyboard(browser_page, server_url
     page.get_by_text(re.compile(r"^Step 2 of \d+$")).wait_for()
     page.wait_for_url("**step=2**")
     settle(page)
-    tab_to(page, "Next")
-    page.keyboard.press("Space")
+    assert focused_button(page).startswith("Next ▶"), "the focus left Next when the step changed"
+    page.keyboard.press("Space")  # again, without moving: the focus stays where the student left it
     page.get_by_text(re.compile(r"^Step 3 of \d+$")).wait_for()
     settle(page)
-    tab_to(page, "Back")
+    tab_to(page, "◀ Back", key="Shift+Tab")
     page.keyboard.press("Enter")
     page.get_by_text(re.compile(r"^Step 2 of \d+$")).wait_for()
     page.wait_for_url("**step=2**")
