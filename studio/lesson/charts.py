@@ -8,8 +8,6 @@ pick canvas for charts with many points, whose marks cannot be counted).
 """
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -319,7 +317,3 @@ def letters_chart(letters: str, focus: list[int]) -> alt.LayerChart:
                                                             height=30)
     return svg(described(chart, "The letters the models read",
                          "One chip per letter, in order; the followed word's letters are red and framed in black."))
-
-
-def safe_log(value: float) -> float:
-    return math.log(max(value, 1e-300))

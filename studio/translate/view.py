@@ -11,7 +11,7 @@ from studio.shared import cache, glossary, query, render, specs
 from studio.shared.attribution import attribution_section
 from studio.shared.page import start
 from studio.shared.selection import Selection
-from studio.translate import cache as charts
+from studio.translate import cache as chart_cache
 from studio.translate.charts import exposure_frame
 
 
@@ -58,7 +58,7 @@ def inspect(selection: Selection, line: str, timed: Timed) -> None:
     nbest(timed)
     st.markdown("**Source pieces** the model reads (hover for ids)")
     info = selection.model
-    specs.show(charts.source_chips_spec(str(info.path), info.version, line, selection.decode))
+    specs.show(chart_cache.source_chips_spec(str(info.path), info.version, line, selection.decode))
     glossary.what("source_chips")
     st.markdown("**Attention**: which source pieces each output piece looked at")
     if not selection.summary.has_attention:
@@ -76,7 +76,8 @@ def attention(selection: Selection, line: str) -> None:
                          help="Sum each source word's pieces, average each output word's pieces.")
     char_level = selection.summary.src_kind == "char"
     info = selection.model
-    specs.show(charts.heatmap_spec(str(info.path), info.version, line, selection.decode, hide_eos, words, char_level))
+    specs.show(chart_cache.heatmap_spec(str(info.path), info.version, line, selection.decode, hide_eos, words,
+                                        char_level))
     notes = (["</s> hidden: each row renormalised to sum to 1 over the other pieces"] if hide_eos else []) + \
         (["whole words: a source word's weight is the sum over its pieces, an output word's row the average of "
           "its pieces' rows"] if words else [])
@@ -87,10 +88,10 @@ def attention(selection: Selection, line: str) -> None:
 
 def strategies(selection: Selection, line: str) -> None:
     """The same sentence decoded three ways with the sidebar's knobs; colour = log p of each piece."""
-    configs = charts.strategy_configs(selection.decode)
+    configs = chart_cache.strategy_configs(selection.decode)
     results = {name: cache.trace(selection, line, config) for name, config in configs.items()}
     info = selection.model
-    specs.show(charts.strategies_spec(str(info.path), info.version, line, selection.decode))
+    specs.show(chart_cache.strategies_spec(str(info.path), info.version, line, selection.decode))
     glossary.what("strategies")
     st.dataframe(pd.DataFrame({"strategy": [c.describe() for c in configs.values()],
                                "translation": [r.trace.translation for r in results.values()],
@@ -109,7 +110,7 @@ def reference(selection: Selection, line: str, own: Timed) -> None:
     forced = cache.teacher_forced(selection, line, ref).trace
     frame = exposure_frame(forced)
     info = selection.model
-    specs.show(charts.exposure_spec(str(info.path), info.version, line, ref), stretch=True)
+    specs.show(chart_cache.exposure_spec(str(info.path), info.version, line, ref), stretch=True)
     disagree = int((~frame["agrees"]).sum())
     st.caption(f"The model would have chosen another piece at {disagree} of {len(frame)} steps. "
                f"log p(reference) = {forced.logprob:.2f}; log p(model's own output) = {own.trace.logprob:.2f}.")
