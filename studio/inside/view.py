@@ -42,7 +42,7 @@ def show() -> None:
         return
     first = cache.trace(selection, lines[0])
     render.big_text(first.trace.translation)
-    render.truncation_warning(first, selection)
+    render.input_notes(first, selection)
     view = st.radio("View", VIEWS, horizontal=True, key=query.widget_key("view", VIEWS[0], query.choice(VIEWS)),
                     on_change=query.keep, args=("view",), label_visibility="collapsed")
     show_view(selection, view, lines)

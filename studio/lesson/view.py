@@ -14,7 +14,7 @@ import streamlit as st
 from studio.lesson import cache
 from studio.lesson.steps import STEPS, Context
 from studio.lesson.words import MAX_WORDS, default_focus, sentence_words
-from studio.shared import query
+from studio.shared import coverage, query
 from studio.shared.examples import EVERYDAY
 from studio.shared.page import start
 from studio.shared.text import escape_markdown
@@ -99,6 +99,8 @@ def show() -> None:
     if not words:
         st.info("Type a sentence to follow through the lesson.")
         return
+    if (story := cache.model(cache.STORY)) is not None:
+        coverage.notes_for(story, text)  # the words the story's model never or rarely saw
     if len(text.split()) > MAX_WORDS:
         st.caption(f"The lesson follows the first {MAX_WORDS} words: “{escape_markdown(' '.join(words[-3:]))}” is "
                    "the last.")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from seq2seq.config import DecodeConfig
 from seq2seq.service import UNK_ID, Timed
-from studio.shared import glossary, query, specs
+from studio.shared import coverage, glossary, query, specs
 from studio.shared.examples import example_sentence
 from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown, sentences
@@ -51,12 +51,14 @@ def truncation_warning(timed: Timed, selection: Selection) -> None:
 
 
 def input_notes(timed: Timed, selection: Selection) -> None:
-    """Say when the model did not read all of the input, or read some of it as unknown."""
+    """Say when the model did not read all of the input, read some of it as unknown, or saw its words
+    rarely or never in training (studio/shared/coverage.py)."""
     truncation_warning(timed, selection)
     unknown = timed.trace.src_ids.count(UNK_ID)
     if unknown:
         st.caption(f"{unknown} piece(s) of the input never occurred in this model's training data; it reads "
                    "them as `<unk>`.")
+    coverage.notes(selection, timed.trace.source)
 
 
 def translation(timed: Timed, selection: Selection, decode: DecodeConfig) -> None:

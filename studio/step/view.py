@@ -18,6 +18,7 @@ from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown, show_piece
 from studio.step.cache import StepChart, step_specs, tree_chart
 from studio.step.charts import beam_step_table
+from studio.step.contrast import contrast_section
 from studio.step.equations import feeds_input, step_equations
 
 
@@ -54,6 +55,7 @@ def step_panel(selection: Selection, sentence: str, forced: list[int], trace: Tr
     charts = step_specs(selection, sentence, forced, current - 1, trace)
     step_view(trace, current - 1, charts)
     what_if(trace, current - 1, forced)
+    contrast_section(selection, trace, current - 1)
     if charts[StepChart.BEAM] is not None:
         with st.expander("Beam search tree", expanded=True):
             beam_tree(trace, current, charts[StepChart.BEAM])
