@@ -6,6 +6,8 @@ killed run leaves either the previous or the new file, never a broken one.
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from seq2seq.config import (
 )
 from seq2seq.data.tokenizer import Tokenizer, load_tokenizer, tokenizer_filename
 from seq2seq.errors import UserError
-from seq2seq.files import atomic_write, write_text
+from seq2seq.files import atomic_write, check_regular, read_bytes, read_json, write_text
 from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
 
 FORMAT_VERSION = 1
@@ -51,7 +53,20 @@ class Bundle:
 
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+
+    def write(tmp: Path) -> None:
+        try:
+            save_file(tensors, str(tmp), metadata=metadata)
+        except SafetensorError as exc:  # its writer's I/O errors, as the OSError atomic_write reports
+            raise _os_error(exc, tmp) from None
+
+    atomic_write(path, write)
+
+
+def _os_error(exc: SafetensorError, path: Path) -> OSError:
+    """safetensors reports a failed write as text ("I/O error: No space left on device (os error 28)")."""
+    found = re.search(r"I/O error: (.*) \(os error (\d+)\)", str(exc))
+    return OSError(int(found.group(2)), found.group(1), str(path)) if found else OSError(str(exc))
 
 
 def model_tensors(model: Seq2Seq, dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:
@@ -79,12 +94,9 @@ def read_config(directory: Path) -> dict[str, Any]:
     path = Path(directory)
     if not path.is_dir():
         raise UserError(f"{path}: checkpoint directory not found")
-    try:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path}: no config.json — not a checkpoint directory") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}/config.json is not valid JSON ({exc})") from None
+    if not (path / "config.json").exists():
+        raise UserError(f"{path}: no config.json — not a checkpoint directory")
+    config = read_json(path / "config.json")
     found = config.get("format") if isinstance(config, dict) else type(config).__name__
     if found != FORMAT_VERSION:
         raise UserError(f"{path}/config.json: unknown checkpoint format {found!r}")
@@ -127,16 +139,22 @@ def _check_vocab(tokenizer: Tokenizer, expected: int, side: str) -> None:
 
 
 def read_metrics(path: Path) -> dict[str, Any]:
-    try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-        return metrics if isinstance(metrics, dict) else {}
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+    """A checkpoint's scores and lineage: {} when missing. Nothing needs them to translate, so a broken
+    file is ignored, with a warning naming it (the next save of a run writes a good one)."""
+    if not path.exists():
         return {}
+    try:
+        metrics = read_json(path)
+    except UserError as exc:
+        warnings.warn(f"{exc}; its scores are ignored", UserWarning, stacklevel=2)
+        return {}
+    return metrics if isinstance(metrics, dict) else {}
 
 
 def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     if not path.exists():
         raise UserError(f"{path}: weights file missing")
+    check_regular(path)
     try:
         with safe_open(str(path), framework="pt") as handle:
             return {k: handle.get_tensor(k) for k in handle.keys()}, handle.metadata() or {}
@@ -157,10 +175,19 @@ def load_weights(model: Seq2Seq, path: Path, prefix: str = "") -> dict[str, str]
         problems += [f"unexpected: {', '.join(unexpected[:5])}"] if unexpected else []
         problems += [f"wrong shape: {'; '.join(wrong[:5])}"] if wrong else []
         raise UserError(f"{path}: weights do not match the config ({' | '.join(problems)})")
+    _check_finite(tensors, path)
     dtype = next(model.parameters()).dtype
     state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in tensors.items()}
     model.load_state_dict(state, strict=not model.config.tie_embeddings)
     return metadata
+
+
+def _check_finite(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """NaN or infinite weights (a run that diverged, a damaged file) translate every sentence to nothing."""
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise UserError(f"{path}: {len(bad)} weight tensor(s) hold NaN or infinite values ({', '.join(bad[:3])}); "
+                        "the run that wrote them diverged or the file is damaged: use another checkpoint")
 
 
 def export_checkpoint(source: Path, target: Path, dtype: torch.dtype = torch.float16) -> None:
@@ -169,4 +196,4 @@ def export_checkpoint(source: Path, target: Path, dtype: torch.dtype = torch.flo
     save_checkpoint(Path(target), bundle, dtype)
     history = Path(source) / "history.csv"
     if history.exists():
-        write_text(Path(target) / "history.csv", history.read_text(encoding="utf-8"))
+        write_text(Path(target) / "history.csv", read_bytes(history).decode("utf-8", errors="replace"))

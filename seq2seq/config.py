@@ -5,7 +5,6 @@ Every checkpoint stores these as JSON so that it can rebuild its own model.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -303,16 +302,6 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
         return cls(**data)
     except TypeError as exc:
         raise UserError(f"bad {cls.__name__}: {exc}") from None
-
-
-def load_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc})") from None
 
 
 STRATEGIES = ("greedy", "beam", "sample")

@@ -55,3 +55,25 @@ def test_the_beam_trees_window_counts_the_steps_the_step_page_counts(default_tra
     spec = beam_charts.beam_tree_chart(trace.beam, 10, output_ids=trace.output_ids, max_width=760).to_dict()
     title = spec["title"]["text"]
     assert f"of the translation's {len(trace.steps)}" in title and f"the search ran {searched}" in title, title
+
+
+@needs_default
+@pytest.mark.parametrize("word", ["arrived.", "whispered.", "Tom", "happy!", "librarians", "strongly"])
+def test_the_default_word_swap_is_a_word_the_model_knows(default_translator, word):
+    """Inside -> Compare offered "arriveds." for "arrived.": a spelling no model ever read."""
+    from seq2seq import service
+    from studio.inside.swap_words import replacement
+
+    swapped = replacement(word, lambda w: service.known_word(default_translator, w),
+                          lambda w: service.similar_words(default_translator, w))
+    core = swapped.strip(".!")
+    assert core.lower() != word.strip(".!").lower() and swapped[len(core):] == word[len(word.strip(".!")):]
+    assert service.known_word(default_translator, core) or service.known_word(default_translator, core.lower()), swapped
+    if word.endswith("ed."):
+        assert core.endswith("ed") or word == "arrived.", swapped  # a past tense for a past tense
+
+
+def test_a_model_that_reads_characters_keeps_the_swap_rules(dates_translator):
+    from seq2seq import service
+
+    assert not service.reads_words(dates_translator) and service.similar_words(dates_translator, "March") == []

@@ -58,7 +58,7 @@ def save_arrays(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
 def load_json(path: Path, key: str) -> Any:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested past the parser's stack
         return None
     return data.get("value") if isinstance(data, dict) and data.get(KEY_FIELD) == key else None
 

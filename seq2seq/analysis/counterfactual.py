@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from seq2seq.symbols import EOS_ID
+from seq2seq.data.tokenizer import SentencePieceTokenizer
 from seq2seq.decoding.forced import next_piece_distributions
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator
@@ -36,6 +37,40 @@ def swap_word(text: str, index: int, replacement: str) -> str:
     if not 0 <= index < len(words):
         raise IndexError(f"word {index} of a {len(words)}-word text")
     return " ".join(words[:index] + [replacement.strip()] + words[index + 1:])
+
+
+WORD_MARK = "\u2581"  # sentencepiece's mark of a piece that starts a word
+
+
+def reads_words(translator: Translator) -> bool:
+    """Whether the model's source pieces are words and parts of words (sentencepiece), not characters."""
+    return isinstance(translator.src, SentencePieceTokenizer)
+
+
+def known_word(translator: Translator, word: str) -> bool:
+    """Whether the model reads `word` as one whole piece: a word it met often enough in training to keep."""
+    ids = translator.src.encode(word)
+    return len(ids) == 1 and translator.src.piece(ids[0]) == WORD_MARK + word
+
+
+def similar_words(translator: Translator, word: str, count: int = 50) -> list[str]:
+    """The words the model reads as whole pieces (letters only), nearest to `word` first by the cosine of their
+    source embeddings (a word split into pieces: the mean of its pieces'); empty for a character tokenizer."""
+    tokenizer = translator.src
+    words = {}
+    for token_id in range(tokenizer.vocab_size):
+        piece = tokenizer.piece(token_id)
+        if piece.startswith(WORD_MARK) and len(piece) > 2 and piece[1:].isalpha() and piece[1:] != word:
+            words[piece[1:]] = token_id
+    ids = tokenizer.encode(word)
+    if not words or not ids:
+        return []
+    with torch.inference_mode():
+        table = torch.nn.functional.normalize(translator.model.encoder.embedding.weight.float(), dim=1)
+        target = torch.nn.functional.normalize(table[ids].mean(dim=0), dim=0)
+        similarity = table[list(words.values())] @ target
+    names = list(words)
+    return [names[i] for i in similarity.topk(min(count, len(names))).indices.tolist()]
 
 
 def next_piece_logprobs(translator: Translator, text: str, output_ids: list[int]) -> torch.Tensor:

@@ -26,7 +26,7 @@ def evaluate_command(args: argparse.Namespace, translator: Translator, decode: D
 
 def _inputs(args: argparse.Namespace, translator: Translator):
     if args.split:
-        split = load_split(translator.bundle.train_config, data_dir=args.data_dir)
+        split = load_split(translator.bundle.train_config, data_dir=args.data_dir, download=args.download)
         pairs, refs = (split.test, split.test_refs) if args.split == "test" else (split.valid, split.valid_refs)
         sources, references = unique_with_refs(pairs, refs)
         return sources, references, f"{translator.bundle.train_config.data} {args.split} split"

@@ -1,21 +1,29 @@
 """Terminal side of training: a progress bar on stderr, events as JSON lines, graceful stop on signals."""
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
-from typing import Any
+from typing import Any, Iterator
+
+from seq2seq.errors import UserError
+from seq2seq.files import NO_SPACE
 
 
 class ProgressPrinter:
     def __init__(self, events_path: str | None = None, quiet: bool = False, stream=sys.stderr):
-        self.events = open(events_path, "a", encoding="utf-8") if events_path else None
+        self.events_path, self.events = events_path, None
+        if events_path:
+            with self._writing():  # opened before the data is read: a wrong path is told at once
+                self.events = open(events_path, "a", encoding="utf-8")
         self.quiet, self.stream = quiet, stream
 
     def __call__(self, event: dict[str, Any]) -> None:
         if self.events:
-            self.events.write(json.dumps(event, ensure_ascii=False) + "\n")
-            self.events.flush()
+            with self._writing():
+                self.events.write(json.dumps(event, ensure_ascii=False) + "\n")
+                self.events.flush()
         if not self.quiet:
             self.stream.write(format_event(event))
             self.stream.flush()
@@ -23,6 +31,15 @@ class ProgressPrinter:
     def close(self) -> None:
         if self.events:
             self.events.close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """--events /etc, a read-only place or a full disk: one line naming the file, not a traceback."""
+        try:
+            yield
+        except OSError as exc:
+            fix = "free some space" if exc.errno in NO_SPACE else "give the path of a file in a writable folder"
+            raise UserError(f"--events {self.events_path}: cannot write ({exc.strerror or exc}); {fix}") from None
 
 
 def progress_bar(fraction: float, width: int = 24) -> str:
@@ -43,7 +60,9 @@ def format_event(event: dict[str, Any]) -> str:
         return (f"\n  valid step {event['step']}: loss {event['valid_loss']:.3f} {metric} {event[metric]:.4g}"
                 f"{' (best)' if event['improved'] else ''}  probe: {probe}\n")
     if kind == "start":
-        return f"training {event['parameters']:,} parameters on {event['train_pairs']:,} pairs ({event['device']})\n"
+        reason = f"; {event['precision_reason']}" if event.get("precision_reason") else ""
+        return (f"training {event['parameters']:,} parameters on {event['train_pairs']:,} pairs "
+                f"({event['device']}{reason})\n")
     if kind == "test":
         scores = {k: v for k, v in event.items() if k in ("exact_match", "bleu", "chrf")}
         return f"test: {scores}\n"

@@ -12,8 +12,13 @@ import queue
 import threading
 from typing import BinaryIO, Callable, Iterator
 
+from seq2seq.errors import UserError
+
 # Far beyond any sentence (the models read at most a few hundred pieces), yet bounded.
 MAX_LINE_CHARS = 10_000
+# A line still without its end after this many bytes is no sentence but a device (/dev/zero) or a binary file:
+# reading stops with an error instead of skipping forever (at full CPU) to an end that never comes.
+MAX_LINE_BYTES = 64 * 2**20
 BATCH_LINES = 64
 # Lines read ahead of the translator: enough to fill the next batch while this one is translated.
 READ_AHEAD = 4 * BATCH_LINES
@@ -21,11 +26,13 @@ _END = object()
 
 
 def line_batches(source: BinaryIO, warn: Callable[[str], None], batch_lines: int = BATCH_LINES,
-                 max_chars: int = MAX_LINE_CHARS) -> Iterator[list[str]]:
+                 max_chars: int = MAX_LINE_CHARS, max_bytes: int = MAX_LINE_BYTES) -> Iterator[list[str]]:
     """Batches of at most `batch_lines` lines, in input order; an over-long line is cut at `max_chars`
-    characters with a warning that names its line number."""
+    characters with a warning that names its line number, given as soon as the line passes the cut. A line
+    with no end after `max_bytes` bytes ends the input with a UserError, after the lines before it."""
     waiting: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-    threading.Thread(target=_read, args=(source, waiting, warn, max_chars), daemon=True, name="input-reader").start()
+    threading.Thread(target=_read, args=(source, waiting, warn, max_chars, max_bytes), daemon=True,
+                     name="input-reader").start()
     ended = False
     while not ended:
         batch, ended = _next_batch(waiting, batch_lines)
@@ -51,7 +58,8 @@ def _next_batch(waiting: queue.Queue, batch_lines: int) -> tuple[list[str], bool
             return batch, False
 
 
-def _read(source: BinaryIO, waiting: queue.Queue, warn: Callable[[str], None], max_chars: int) -> None:
+def _read(source: BinaryIO, waiting: queue.Queue, warn: Callable[[str], None], max_chars: int,
+          max_bytes: int) -> None:
     limit = 4 * max_chars  # UTF-8 takes at most 4 bytes a character
     number = 0
     try:
@@ -61,17 +69,24 @@ def _read(source: BinaryIO, waiting: queue.Queue, warn: Callable[[str], None], m
                 break
             number += 1
             if not raw.endswith(b"\n") and len(raw) >= limit:
-                _skip_rest_of_line(source, limit)
                 warn(f"line {number} is longer than {max_chars:,} characters; only its beginning is read")
+                if not _skip_rest_of_line(source, limit, max_bytes - len(raw)):
+                    waiting.put(UserError(f"line {number} has no end after {max_bytes / 2**20:g} MB, so the input is "
+                                          "not one sentence per line (a device such as /dev/zero, or a binary "
+                                          "file?); give a text file"))
+                    return
             text = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
             waiting.put(text[:max_chars])
     except OSError as exc:
-        waiting.put(exc)
+        waiting.put(UserError(f"cannot read the input ({exc.strerror or exc})"))
     waiting.put(_END)
 
 
-def _skip_rest_of_line(source: BinaryIO, limit: int) -> None:
-    while True:
-        rest = source.readline(limit)
+def _skip_rest_of_line(source: BinaryIO, limit: int, budget: int) -> bool:
+    """Read past the rest of the line; False when `budget` bytes go by without its end."""
+    while budget > 0:
+        rest = source.readline(min(limit, budget))
         if not rest or rest.endswith(b"\n"):
-            return
+            return True
+        budget -= len(rest)
+    return False

@@ -30,7 +30,7 @@ from seq2seq.data.pairs import (
     split_grouped,
     zip_line_pairs,
 )
-from seq2seq.errors import UserError
+from seq2seq.errors import CorpusMissing, UserError
 
 Progress = Callable[[int, "int | None"], None]
 UrlEntry = tuple[str, "str | None", "int | None"]  # (url, sha256 or None, size in bytes or None)
@@ -173,13 +173,9 @@ def available_corpora(data_dir: str | os.PathLike | None = None) -> list[tuple[s
     return [(name, find_data_dir(name, data_dir) is not None) for name in CORPORA]
 
 
-def _not_found(name: str, missing: Sequence[str], data_dir) -> UserError:
-    folders = ", ".join(str(d) for d in _candidate_dirs(name, data_dir))
-    return UserError(
-        f"corpus '{name}' is not on this computer (missing {', '.join(missing)}). "
-        f"Download it with the app's download option (load_corpus('{name}', download=True)), "
-        f"or put the files in one of: {folders} (or set SEQ2SEQ_DATA to their folder)."
-    )
+def _not_found(name: str, missing: Sequence[str], data_dir) -> CorpusMissing:
+    folders = tuple(str(d) for d in _candidate_dirs(name, data_dir))
+    return CorpusMissing(name, tuple(missing), folders, str(SHARED_DATA / name))
 
 
 def _fetch(spec: CorpusSpec, filename: str, progress: Progress | None) -> Path:

@@ -15,6 +15,7 @@ import sentencepiece as spm
 from seq2seq.config import TokenizerConfig
 from seq2seq.data.pairs import Split
 from seq2seq.errors import UserError
+from seq2seq.files import read_bytes, read_json
 
 from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID
 
@@ -123,16 +124,13 @@ def load_tokenizer(path: Path) -> Tokenizer:
     if not path.exists():
         raise UserError(f"{path}: tokenizer file missing")
     if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            data = None
+        data = read_json(path, "a character tokenizer file")
         chars = data.get("chars") if isinstance(data, dict) and data.get("kind") == "char" else None
         if not isinstance(chars, list) or not all(isinstance(ch, str) for ch in chars):
             raise UserError(f"{path}: not a character tokenizer file")
         return CharTokenizer(chars)
     try:
-        return SentencePieceTokenizer(path.read_bytes())
+        return SentencePieceTokenizer(read_bytes(path))
     except RuntimeError as exc:
         raise UserError(f"{path}: not a sentencepiece model ({exc})") from None
 

@@ -15,8 +15,8 @@ from seq2seq.service import runs  # service.runs: the Train page's door
 # from; tests/test_imports.py fails when a module's __all__ gains a name this list lacks.
 from seq2seq.service.analyses import (
     Counterfactual, FAMILIES, METRICS, Reference, SPACES, StateIndex, background, cached_scores, counterfactual,
-    explained, nearest, project, scores_by_length, source_words, state_index, swap_word, trace_states,
-    training_reference, typed_reference, unit_order,
+    explained, known_word, nearest, project, reads_words, scores_by_length, similar_words, source_words, state_index,
+    swap_word, trace_states, training_reference, typed_reference, unit_order,
 )
 from seq2seq.service.coverage import (
     BytePieces, Coverage, CoverageConfig, WordCounts, WordSeen, byte_runs, input_coverage, training_words,

@@ -11,7 +11,9 @@ import numpy as np
 
 from seq2seq.analysis import units
 from seq2seq.analysis.bottleneck import cached_scores, scores_by_length
-from seq2seq.analysis.counterfactual import Counterfactual, counterfactual, source_words, swap_word
+from seq2seq.analysis.counterfactual import (
+    Counterfactual, counterfactual, known_word, reads_words, similar_words, source_words, swap_word,
+)
 from seq2seq.analysis.neighbours import METRICS, StateIndex, describe
 from seq2seq.analysis.projection import SPACES, Projection, cached_spaces, fit_spaces
 from seq2seq.analysis.states import FAMILIES, StateSample, collect_states, reference_sample, trace_states
@@ -19,8 +21,9 @@ from seq2seq.data.pairs import Pair
 from seq2seq.decoding.translator import Translator
 
 __all__ = ["FAMILIES", "METRICS", "SPACES", "Counterfactual", "Reference", "StateIndex", "background", "cached_scores",
-           "counterfactual", "explained", "nearest", "project", "scores_by_length", "source_words", "state_index",
-           "swap_word", "trace_states", "training_reference", "typed_reference", "unit_order"]
+           "counterfactual", "explained", "known_word", "nearest", "project", "reads_words", "scores_by_length", "similar_words",
+           "source_words", "state_index", "swap_word", "trace_states", "training_reference", "typed_reference",
+           "unit_order"]
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import pandas as pd
 import torch
 from safetensors import SafetensorError, safe_open
 
-from seq2seq import catalog
+from seq2seq import catalog, files
 from seq2seq.analysis.bottleneck import architecture, attention_of, compared_models
 from seq2seq.analysis.comparison import Comparison, Fact
 from seq2seq.analysis.comparison import compare as compare_checkpoints
@@ -22,6 +21,7 @@ from seq2seq.catalog import DEFAULT_MODEL, ModelInfo, find_model, list_models
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
 from seq2seq.config import ModelConfig, TrainConfig
 from seq2seq.decoding.translator import Translator, load_translator
+from seq2seq.errors import UserError
 
 __all__ = ["DEFAULT_MODEL", "Comparison", "Fact", "ModelInfo", "ModelSummary", "architecture", "attention_of",
            "bottleneck_models", "checkpoint_zip", "compare_checkpoints", "compare_models", "find_model", "list_models",
@@ -89,8 +89,8 @@ def _model_row(info: ModelInfo) -> dict[str, Any]:
 def read_json(path: Path) -> dict[str, Any]:
     """The JSON object in a checkpoint's file; {} when it is missing, unreadable or not an object."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = files.read_json(path)  # regular files only: a FIFO would hang the Models page
+    except UserError:
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -2,14 +2,16 @@
 few snapshots to average, the history and metrics.json (every file written atomically)."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
 from seq2seq import checkpoint as ckpt
 from seq2seq.checkpoint import Bundle
+from seq2seq.errors import UserError
 from seq2seq.nn.model import Seq2Seq
 from seq2seq.training.history import write_history
 from seq2seq.training.progress import Progress
@@ -24,7 +26,9 @@ class CheckpointKeeper:
         self.out_dir, self.average_best = Path(out_dir), average_best
 
     def restore(self, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> Progress:
-        return Progress.from_json(restore_trainer_state(self.out_dir, model, optimizer)["progress"])
+        metadata = restore_trainer_state(self.out_dir, model, optimizer)
+        with _damaged(self.out_dir / ckpt.TRAINER_STATE):
+            return Progress.from_json(metadata["progress"])
 
     def keep(self, bundle: Bundle, optimizer: torch.optim.Optimizer, progress: Progress, score: float,
              improved: bool, history: list[dict[str, Any]], metrics: dict[str, Any]) -> None:
@@ -66,8 +70,20 @@ def restore_trainer_state(out_dir: Path, model: Seq2Seq, optimizer: torch.optim.
     path = out_dir / ckpt.TRAINER_STATE
     metadata = ckpt.load_weights(model, path, prefix="model.")
     tensors, _ = ckpt.read_tensors(path)
-    optimizer.load_state_dict(_optimizer_from_tensors(tensors, json.loads(metadata["optimizer"])))
+    with _damaged(path):
+        optimizer.load_state_dict(_optimizer_from_tensors(tensors, json.loads(metadata["optimizer"])))
     return metadata
+
+
+@contextlib.contextmanager
+def _damaged(path: Path) -> Iterator[None]:
+    """The JSON in a trainer state's metadata, read on --resume: missing, invalid, nested past the parser's
+    stack or of the wrong shape, it is one line naming the file."""
+    try:
+        yield
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise UserError(f"{path}: the saved optimizer state or progress cannot be read ({type(exc).__name__}); "
+                        "start the run again without --resume (add --force)") from None
 
 
 def write_metrics(out_dir: Path, metrics: dict[str, Any]) -> None:

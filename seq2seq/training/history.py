@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from seq2seq.files import write_text
+from seq2seq.files import open_regular, write_text
 
 COLUMNS = ("type", "step", "epoch", "loss", "ppl", "tokens_per_s", "lr", "progress", "elapsed_s", "cpu_s", "eta_s",
            "valid_loss", "valid_ppl", "bleu", "exact_match", "best", "improved")
@@ -23,7 +23,7 @@ def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
 def read_history(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    with open(path, encoding="utf-8", newline="") as handle:
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8", errors="replace", newline="") as handle:
         return [{k: _number(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(handle)]
 
 

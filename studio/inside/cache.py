@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from seq2seq import service
-from studio.inside import charts
+from studio.inside import charts, swap_words
 from studio.shared.charts.lengths import length_chart
 from studio.shared.charts.trajectories import trajectory_chart
 from studio.shared.charts.units import unit_heatmap
@@ -43,6 +43,16 @@ def state_index(path: str, version: float, family: str, metric: str) -> service.
 @st.cache_data(max_entries=100, show_spinner=False)
 def swapped(path: str, version: float, original: str, output_ids: tuple[int, ...], text: str) -> service.Counterfactual:
     return service.counterfactual(cached_translator(path, version), original, list(output_ids), text)
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def suggested_swap(path: str, version: float, word: str) -> str:
+    """The first replacement offered for `word`: a word this model knows (studio.inside.swap_words)."""
+    translator = cached_translator(path, version)
+    if not service.reads_words(translator):  # it reads characters: no spelling is more real than another
+        return swap_words.replacement(word)
+    return swap_words.replacement(word, lambda w: service.known_word(translator, w),
+                                  lambda w: service.similar_words(translator, w))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

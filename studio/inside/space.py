@@ -27,10 +27,9 @@ BACKGROUND_POINTS = 600
 def reference(selection: Selection, lines: list[str]) -> service.Reference:
     """The training data's states, else the typed sentences' (with a note saying so)."""
     info = selection.model
-    with user_errors(st.warning, before=f"The training data of {escape_markdown(info.name)} is not on this machine (",
-                     after="). The projection below is fitted on the sentences you typed instead, and nearest "
-                           "neighbours are unavailable. Training with `--download` fetches the corpus; then this "
-                           "page compares with training states."):
+    with user_errors(st.warning, before=f"The training data of {escape_markdown(info.name)} is not on this machine, "
+                                        "so the projection below is fitted on the sentences you typed and nearest "
+                                        "neighbours are unavailable. "):
         return inside_cache.training_reference(str(info.path), info.version)
     pairs = tuple((line, cache.trace(selection, line).trace.translation) for line in lines)
     return inside_cache.typed_reference(str(info.path), info.version, pairs)

@@ -71,8 +71,8 @@ def gates(trace, units: list[int], pieces: list[str]) -> None:
 
 def neighbours(selection: Selection, sentence: str) -> None:
     info = selection.model
-    with user_errors(st.warning, before=f"Nearest neighbours need the training data of {escape_markdown(info.name)}, "
-                                        "which is not on this machine (", after=").") as failed:
+    before = f"Nearest neighbours need the training data of {escape_markdown(info.name)}. "
+    with user_errors(st.warning, before=before) as failed:
         ref = inside_cache.training_reference(str(info.path), info.version)
     if failed:
         return

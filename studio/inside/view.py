@@ -8,7 +8,6 @@ import streamlit as st
 
 from seq2seq import service
 from studio.inside import cache as inside_cache
-from studio.inside import swap_words
 from studio.inside.bottleneck import bottleneck
 from studio.inside.charts import kl_frame
 from studio.inside.gradients import gradients
@@ -96,13 +95,14 @@ def step_links(selection: Selection, sentence: str) -> None:
     st.markdown(f"[Open step {step} on the step-by-step page ↗]({links[step - 1]})")
 
 
-def swap_controls(sentence: str) -> str | None:
+def swap_controls(selection: Selection, sentence: str) -> str | None:
     words = service.source_words(sentence)
     left, right = st.columns(2)
     index = left.selectbox("Word to change", range(len(words)), index=len(words) - 1,
                            format_func=lambda i: f"{i + 1}: {words[i]}", key="inside_swap_word")
-    replacement = right.text_input("Replace it with", value=swap_words.replacement(words[index]), max_chars=100,
-                                   key=f"inside_swap_{index}")
+    info = selection.model
+    offered = inside_cache.suggested_swap(str(info.path), info.version, words[index])
+    replacement = right.text_input("Replace it with", value=offered, max_chars=100, key=f"inside_swap_{index}")
     if not replacement.strip() or len(replacement.split()) != 1:
         st.info("Type one replacement word (no spaces).")
         return None
@@ -113,7 +113,7 @@ def compare(selection: Selection, sentence: str) -> None:
     st.caption("Change one source word. Both sentences are fed the ORIGINAL output (teacher forcing), so step t "
                "of each answers the same question; the bars show KL(original ‖ swapped) of the next-piece "
                "distributions: 0 = the swap changed nothing at that step.")
-    changed = swap_controls(sentence)
+    changed = swap_controls(selection, sentence)
     if changed is None:
         return
     info, original = selection.model, cache.trace(selection, sentence).trace

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 import streamlit as st
 
-from seq2seq.errors import UserError
+from seq2seq.errors import CorpusMissing, UserError
 from studio.shared.text import escape_markdown
 
 
@@ -37,5 +37,14 @@ def user_errors(show: Callable[[str], object] = st.error, before: str = "", afte
     try:
         yield failure
     except UserError as exc:
-        failure.message = str(exc)
-        show(before + escape_markdown(str(exc)) + after)
+        failure.message = for_the_app(exc)
+        show(before + escape_markdown(failure.message) + after)
+
+
+def for_the_app(exc: UserError) -> str:
+    """The message as an app user reads it: a missing corpus says what to do, not the Python call that
+    fetches it (that is str(exc), for Python callers) nor a command-line flag."""
+    if isinstance(exc, CorpusMissing):
+        return (f"The corpus '{exc.corpus}' is not on this computer: ask whoever runs the app to put it in "
+                f"{exc.home}, then reload the page.")
+    return str(exc)
