@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 from seq2seq.checkpoint import WEIGHTS
 from seq2seq.errors import UserError
+from seq2seq.files import read_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A clone keeps the shipped models in checkpoints/ beside the code; an installed wheel carries them inside the
@@ -80,10 +80,10 @@ def _file_versions(path: Path) -> tuple[tuple[float, int], ...]:
 # most of that. A description is kept while its files are unchanged (a finished run's metrics.json is new).
 @functools.lru_cache(maxsize=512)
 def _described(path: Path, name: str, shipped: bool, versions: tuple) -> ModelInfo | None:
-    try:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8")) if (path / "metrics.json").exists() else {}
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+    try:  # a FIFO named config.json would hang every page; read_json reads regular files only
+        config = read_json(path / "config.json")
+        metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
+    except UserError:
         return None
     train = config.get("train", {}) if isinstance(config, dict) else {}
     data = str(train.get("data", "?"))

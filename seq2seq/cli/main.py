@@ -12,8 +12,9 @@ from typing import Any
 
 from seq2seq import __version__
 from seq2seq.cli.streaming import line_batches
-from seq2seq.config import DecodeConfig, load_json, train_config_from_dict
-from seq2seq.errors import UserError
+from seq2seq.config import DecodeConfig, train_config_from_dict
+from seq2seq.errors import CorpusMissing, UserError
+from seq2seq.files import read_json
 
 
 ALIGN_HELP = """\
@@ -84,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--src", help="source sentences, one per line")
     evaluate.add_argument("--ref", action="append", default=[], help="reference file (repeat for several)")
     evaluate.add_argument("--split", choices=["test", "valid"], help="score on the checkpoint's own data split")
-    evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--data-dir", help="where corpora already are (else SEQ2SEQ_DATA, ../shared/data, cache)")
+    evaluate.add_argument("--download", action="store_true",
+                          help="with --split: download the corpus if it is not found locally")
     evaluate.add_argument("--tokenized", action="store_true",
                           help="also lowercased Moses-tokenized BLEU (how Multi30k results are published)")
     _decode_args(evaluate)
@@ -137,13 +140,21 @@ def main(argv: list[str] | None = None) -> int:
                     "trace": run_trace, "export": run_export, "app": run_app,
                     "import-joey": run_import_joey}[args.command](args)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {for_the_command_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other command-line tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def for_the_command_line(exc: UserError) -> str:
+    """A missing corpus is fetched by the command's own --download flag (train and evaluate have one)."""
+    if isinstance(exc, CorpusMissing):
+        return (f"{exc.absent()}: run the command again with --download to fetch it, or put its files in one of: "
+                f"{', '.join(exc.folders)} (--data-dir and SEQ2SEQ_DATA add folders)")
+    return str(exc)
 
 
 def warn(message: str) -> None:
@@ -257,12 +268,13 @@ def run_import_joey(args: argparse.Namespace) -> int:
 
 def refuse_to_overwrite(out: Path, force: bool, flag: str) -> None:
     """A folder that holds a checkpoint (or a run's trainer state) is only replaced with --force. Other files
-    may be there: the app writes a run's recipe and status into its folder before it starts the run."""
-    from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
+    may be there: the app writes a run's recipe and status into its folder before it starts the run, and a
+    run killed before its first checkpoint was complete leaves some of its files (seq2seq/cli/resume.py)."""
+    from seq2seq.cli.resume import held_checkpoint
 
     if out.exists() and not out.is_dir():
         raise UserError(f"{flag} {out} is a file, not a folder")
-    held = [name for name in ("config.json", WEIGHTS, TRAINER_STATE) if (out / name).exists()]
+    held = held_checkpoint(out)
     if held and not force:
         raise UserError(f"{flag} {out} already holds a checkpoint ({', '.join(held)}); choose another folder, "
                         "or add --force to replace it")
@@ -288,7 +300,7 @@ def load_recipe(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any
     from seq2seq.training.recipe import check_recipe
 
     if args.config:
-        recipe, name = load_json(args.config), Path(args.config).stem
+        recipe, name = read_json(args.config), Path(args.config).stem
     elif args.preset:
         recipe, name = get_preset(args.preset), args.preset
     else:
@@ -315,18 +327,18 @@ def run_train(args: argparse.Namespace) -> int:
     from seq2seq.training.trainer import Trainer
 
     if args.resume:
-        from seq2seq.checkpoint import read_config
+        from seq2seq.cli.resume import resume_plan
 
         out = Path(args.resume)
-        train_dict, model_options = read_config(out)["train"], {}
+        train_dict, model_options, resume = resume_plan(out, warn)
         train_dict.update(parse_overrides(args.set)["train"])
     else:
         model_options, train_dict, name = load_recipe(args)
         out = Path(args.out or Path("checkpoints") / "runs" / name)
+        resume = resume_after_restart(out)
+        if not resume:
+            refuse_to_overwrite(out, args.force, "--out")
     config = train_config_from_dict(train_dict)
-    resume = bool(args.resume) or resume_after_restart(out)
-    if not resume:
-        refuse_to_overwrite(out, args.force, "--out")
     with process_group() as dist:  # under torchrun; a lone process otherwise
         # Only rank 0 reports: the other ranks would repeat its lines and events.
         printer = ProgressPrinter(args.events if dist.is_main else None, quiet=args.quiet or not dist.is_main)

@@ -69,8 +69,12 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
         for s in placed.segments], columns=["x", "y", "x2", "y2", "status", "stroke"])
     tooltip = ["piece:N", "step:Q", "status:N", alt.Tooltip("logprob:Q", format=".3f", title="log p(piece)"),
                alt.Tooltip("score:Q", format=".3f", title="log p(hypothesis)")]
-    edges = alt.Chart(segments).mark_rule(strokeCap="round").encode(
-        x=x, y=y, x2="x2:Q", y2="y2:Q", color=color, size=alt.Size("stroke:Q", scale=None, legend=None))
+    # The edges take their status's colour directly (scale=None), so that the legend comes from the dots alone,
+    # where colour and shape merge into one: a circle, square or triangle in the status's colour.
+    hues = dict(zip(STATUS_COLORS.domain, STATUS_COLORS.range))
+    edges = alt.Chart(segments.assign(hue=segments["status"].map(hues))).mark_rule(strokeCap="round").encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", color=alt.Color("hue:N", scale=None),
+        size=alt.Size("stroke:Q", scale=None, legend=None))
     dots = alt.Chart(points).mark_point(size=4 * beam_layout.DOT_PX ** 2, opacity=1, filled=True).encode(
         x=x, y=y, color=color, tooltip=tooltip,
         shape=alt.Shape("status:N", scale=STATUS_SHAPES, title="hypothesis", legend=legend))

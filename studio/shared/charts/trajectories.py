@@ -119,7 +119,9 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     y_scale = alt.Scale(domain=y_domain, nice=False, zero=False)
     x, y = alt.X("x:Q", title=axes[0], scale=x_scale), alt.Y("y:Q", title=axes[1], scale=y_scale)
     names = list(colors.domain) if colors is not None else list(dict.fromkeys(points["trajectory"]))
-    legend = alt.Legend(orient="bottom", columns=1, labelLimit=360, symbolType="stroke", symbolStrokeWidth=2)
+    # A long stroke in the legend, so that its dash shows: the dash is each path's second channel.
+    legend = alt.Legend(orient="bottom", columns=1, labelLimit=360, symbolType="stroke", symbolStrokeWidth=2,
+                        symbolSize=400)
     color = alt.Color("trajectory:N", title="trajectory", scale=colors or palette.by_category(names, palette.CATEGORICAL),
                       legend=legend)
     # Each path also has its own dash, named in the same legend: never told apart by colour alone.
