@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -38,12 +40,47 @@ empty output line and a message on stderr. Lines are read and answered in batche
 """
 
 
-def _decode_args(parser: argparse.ArgumentParser) -> None:
+log = logging.getLogger("seq2seq.cli")
+
+EXAMPLES = {
+    "train": """examples:
+  python -m seq2seq train --preset dates
+  python -m seq2seq train --preset dates --set train.epochs=2 --out checkpoints/runs/dates-short
+  python -m seq2seq train --resume checkpoints/runs/dates-short""",
+    "translate": """examples:
+  echo "I am very happy to see you." | python -m seq2seq translate --checkpoint tatoeba-en-fr
+  python -m seq2seq translate --checkpoint checkpoints/dates --input dates.txt --beam 5
+  python -m seq2seq translate --checkpoint tatoeba-en-fr --sample --temperature 0.7 --seed 1 < in.txt""",
+    "evaluate": """examples:
+  python -m seq2seq evaluate --checkpoint tatoeba-en-fr --split test --beam 5
+  python -m seq2seq evaluate --checkpoint tatoeba-en-fr --src test.en --ref test.fr""",
+    "align": """examples:
+  echo "the house is small ||| la maison est petite" | python -m seq2seq align --checkpoint tatoeba-en-fr""",
+    "trace": """examples:
+  python -m seq2seq trace --checkpoint dates "March 5, 1987"
+  echo "March 5, 1987" | python -m seq2seq trace --checkpoint dates --beam 5 --n-best 3
+  python -m seq2seq trace --checkpoint tatoeba-en-fr "I am happy." --html trace.html""",
+}
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown where they say something (not for a flag off or a setting left empty); descriptions and
+    examples keep their lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _decode_args(parser: argparse.ArgumentParser, n_best: bool = False) -> None:
     parser.add_argument("--beam", type=int, default=0, help="beam size (0 or 1 = greedy)")
     parser.add_argument("--length-penalty", type=float, default=1.0, help="GNMT length penalty alpha for beam")
-    parser.add_argument("--n-best", type=int, default=1, help="hypotheses to return (trace)")
+    if n_best:
+        parser.add_argument("--n-best", type=int, default=1, help="hypotheses the trace lists (at most --beam)")
     parser.add_argument("--sample", action="store_true", help="sample instead of searching")
-    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="with --sample: below 1 sharpens the distribution, above 1 flattens it")
     parser.add_argument("--top-k", type=int, default=0, help="sample only among the k most likely pieces")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
     parser.add_argument("--seed", type=int, default=0, help="sampling seed")
@@ -54,19 +91,22 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
         raise UserError(f"--beam must be 0 or more (0 or 1 = greedy), got {args.beam}")
     strategy = "sample" if args.sample else ("beam" if args.beam > 1 else "greedy")
     return DecodeConfig(strategy=strategy, beam_size=max(1, args.beam), length_penalty=args.length_penalty,
-                        n_best=args.n_best, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                        n_best=getattr(args, "n_best", 1), temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
                         seed=args.seed).validate()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m seq2seq", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seq2seq {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="say more on stderr: what is loaded and how long it took (-vv: debug)")
+    parser.add_argument("-q", "--quiet-log", action="store_true", help="only errors on stderr, no warnings")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model from a preset or a JSON config")
     source = train.add_mutually_exclusive_group()
     source.add_argument("--preset", help="a named recipe (see --list-presets)")
     source.add_argument("--config", help='JSON file {"model": {...}, "train": {...}}')
-    train.add_argument("--list-presets", action="store_true")
+    train.add_argument("--list-presets", action="store_true", help="list the named recipes and exit")
     train.add_argument("--out", help="checkpoint directory (default checkpoints/runs/<preset>)")
     train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -77,11 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--force", action="store_true", help="start anew in an --out that already holds a run")
     translate = commands.add_parser("translate", help="translate stdin (or --input) line by line to stdout")
-    translate.add_argument("--checkpoint", required=True)
+    translate.add_argument("--checkpoint", required=True,
+                           help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
     translate.add_argument("--input", help="file with one sentence per line (default stdin)")
     _decode_args(translate)
     evaluate = commands.add_parser("evaluate", help="sacreBLEU BLEU and chrF of a checkpoint, as JSON")
-    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
     evaluate.add_argument("--src", help="source sentences, one per line")
     evaluate.add_argument("--ref", action="append", default=[], help="reference file (repeat for several)")
     evaluate.add_argument("--split", choices=["test", "valid"], help="score on the checkpoint's own data split")
@@ -94,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     align = commands.add_parser(
         "align", help="word alignments from attention: lines 'english ||| french' in, Pharaoh links 'i-j' out",
         formatter_class=argparse.RawDescriptionHelpFormatter, description=ALIGN_HELP)
-    align.add_argument("--checkpoint", required=True)
+    align.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
     align.add_argument("--input", help="file with one 'english words ||| french words' line per pair (default stdin)")
     align.add_argument("--min-weight", type=float, default=0.0,
                        help="link a French word only when its strongest English word gets at least this much of "
@@ -103,14 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="intersect (default): only links that are also the English word's strongest French "
                             "word; argmax: each French word's strongest English word (see above)")
     trace = commands.add_parser("trace", help="decode one sentence and print its full trace as JSON")
-    trace.add_argument("--checkpoint", required=True)
-    trace.add_argument("sentence")
+    trace.add_argument("--checkpoint", required=True,
+                       help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
+    trace.add_argument("sentence", nargs="?", help="the sentence to decode (default: the one line read from stdin)")
     trace.add_argument("--html", metavar="FILE",
                        help="write the decoding as one self-contained page (opens offline) instead of JSON")
-    _decode_args(trace)
+    _decode_args(trace, n_best=True)
     export = commands.add_parser("export", help="copy a run as a shippable checkpoint (weights only, fp16)")
-    export.add_argument("--checkpoint", required=True)
-    export.add_argument("--out", required=True)
+    export.add_argument("--checkpoint", required=True, help="the run's checkpoint folder")
+    export.add_argument("--out", required=True, help="the folder to write the shippable checkpoint to")
     export.add_argument("--fp32", action="store_true", help="keep float32 weights")
     export.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
     joey = commands.add_parser("import-joey", help="open a Joey NMT 2.3 RNN model as a checkpoint (Joey not needed)")
@@ -120,7 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
     joey.add_argument("--force", action="store_true", help="replace a checkpoint already in --out")
     commands.add_parser("app", help="start the Streamlit app (options after `app` go to `streamlit run`)",
                         usage="%(prog)s [streamlit run options, e.g. --server.port 8502]")
+    for name, command in commands.choices.items():
+        command.formatter_class, command.epilog = _Help, EXAMPLES.get(name)
     return parser
+
+
+def _set_up_logging(args: argparse.Namespace) -> None:
+    """-v: info (what is loaded, how long it took), -vv: debug, -q: errors only (no warnings)."""
+    level = logging.ERROR if args.quiet_log else max(logging.DEBUG, logging.WARNING - 10 * args.verbose)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(level)s: %(message)s"))  # "warning: ...", as warn() writes
+    handler.addFilter(lambda record: setattr(record, "level", record.levelname.lower()) or True)
+    engine = logging.getLogger("seq2seq")
+    engine.handlers[:] = [handler]
+    engine.setLevel(level)
+    engine.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "app":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.streamlit_options = extra
+    _set_up_logging(args)
     try:
         with warnings.catch_warnings():
             # The engine's own warnings (a truncated input, say) as one line each; other libraries' warnings
@@ -158,14 +215,19 @@ def for_the_command_line(exc: UserError) -> str:
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    if log.isEnabledFor(logging.WARNING):  # -q leaves warnings out
+        print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _load_translator(path: str):
     from seq2seq.catalog import checkpoint_path
     from seq2seq.decoding.translator import load_translator
 
-    return load_translator(checkpoint_path(path))
+    started = time.perf_counter()
+    translator = load_translator(checkpoint_path(path))
+    log.info("loaded %s (%s parameters) in %.1f s", translator.bundle.path, f"{translator.model.num_parameters():,}",
+             time.perf_counter() - started)
+    return translator
 
 
 def run_translate(args: argparse.Namespace) -> int:
@@ -206,7 +268,7 @@ def run_align(args: argparse.Namespace) -> int:
 def run_trace(args: argparse.Namespace) -> int:
     decode = decode_config(args)
     translator = _load_translator(args.checkpoint)
-    trace = translator.trace(args.sentence, decode)
+    trace = translator.trace(_one_sentence(args.sentence), decode)
     if args.html is None:
         print(trace.to_json())
         return 0
@@ -220,6 +282,17 @@ def run_trace(args: argparse.Namespace) -> int:
     print(f"wrote {args.html} ({len(page.encode()) / 1e6:.2f} MB): open it in a browser, no network needed",
           file=sys.stderr)
     return 0
+
+
+def _one_sentence(given: str | None) -> str:
+    """The sentence argument, else the one line on stdin (a trace follows one sentence)."""
+    if given is not None:
+        return given
+    lines = sys.stdin.buffer.read().decode("utf-8", errors="replace").splitlines()
+    if len(lines) > 1:
+        raise UserError(f"trace decodes one sentence, and stdin holds {len(lines)} lines: give it one line "
+                        "(translate takes many)")
+    return lines[0] if lines else ""
 
 
 def run_app(args: argparse.Namespace) -> int:
