@@ -158,3 +158,37 @@ def test_evaluate_refuses_misaligned_files(capsys, monkeypatch, tmp_path):
 def test_list_presets(capsys, monkeypatch):
     code, out, _ = run_main(capsys, monkeypatch, "train", "--list-presets")
     assert code == 0 and "reverse" in out and "tatoeba-en-fr" in out
+
+
+def test_every_option_of_every_command_has_help_and_translate_trace_show_examples():
+    from seq2seq.cli.main import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    silent = [f"{name} {' '.join(action.option_strings) or action.dest}" for name, command in commands.items()
+              for action in command._actions if not action.help]
+    assert silent == []
+    for name in ("translate", "trace"):
+        text = commands[name].format_help()
+        assert "examples:\n" in text and f"python -m seq2seq {name} " in text
+        assert "(default: 1.0)" in text  # --temperature's default is shown
+
+
+def test_n_best_belongs_to_trace_alone(capsys, monkeypatch):
+    with pytest.raises(SystemExit):
+        run_main(capsys, monkeypatch, "translate", "--checkpoint", str(DATES), "--n-best", "2")
+    assert "unrecognized arguments: --n-best" in capsys.readouterr().err
+
+
+def test_trace_reads_its_sentence_from_stdin_and_refuses_several(capsys, monkeypatch):
+    code, out, _ = run_main(capsys, monkeypatch, "trace", "--checkpoint", str(DATES), stdin=b"March 5, 1987\n")
+    assert code == 0 and json.loads(out)["source"] == "March 5, 1987"
+    code, out, err = run_main(capsys, monkeypatch, "trace", "--checkpoint", str(DATES), stdin=b"a\nb\n")
+    assert code == 2 and out == "" and "stdin holds 2 lines" in err
+
+
+def test_verbose_says_what_was_loaded_and_quiet_leaves_warnings_out(capsys, monkeypatch):
+    long_line = ("March 5, 1987 " * 1000).encode() + b"\n"  # over the 10,000-character cut: a warning
+    code, _, err = run_main(capsys, monkeypatch, "-v", "translate", "--checkpoint", str(DATES), stdin=long_line)
+    assert code == 0 and "info: loaded" in err and "warning:" in err
+    code, _, err = run_main(capsys, monkeypatch, "-q", "translate", "--checkpoint", str(DATES), stdin=long_line)
+    assert code == 0 and err == ""
