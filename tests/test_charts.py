@@ -128,7 +128,9 @@ def test_beam_tree_links_every_node_to_its_parent(beam):
     spec = beam_charts.beam_tree_chart(beam.beam, current_step=2).to_dict()
     colours = [layer["encoding"]["color"] for layer in spec["layer"] if "field" in layer.get("encoding", {}).get(
         "color", {}) and layer["encoding"]["color"].get("scale") is not None]
-    assert all(c["field"] == "status" for c in colours) and len(colours) == 2  # the edges and the dots
+    assert all(c["field"] == "status" for c in colours) and len(colours) == 1  # the dots, with the one legend
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    assert rules[0]["encoding"]["color"] == {"field": "hue", "scale": None, "type": "nominal"}  # each edge its status's
 
 
 def test_strategies_chart_has_a_row_per_strategy(greedy, beam):
