@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from test_corpora import fake_tatoeba_zip, server  # noqa: F401 (server: the local HTTP server fixture)
 
 from seq2seq import catalog
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS, load_checkpoint
@@ -30,7 +31,6 @@ from seq2seq.cli.streaming import line_batches
 from seq2seq.data import corpora
 from seq2seq.errors import CorpusMissing, UserError
 from seq2seq.files import WriteFailed, atomic_write
-from test_corpora import fake_tatoeba_zip, server  # noqa: F401 (server: the local HTTP server fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 DATES = REPO / "checkpoints" / "dates"

@@ -16,9 +16,7 @@ from seq2seq.config import TokenizerConfig
 from seq2seq.data.pairs import Split
 from seq2seq.errors import UserError
 from seq2seq.files import read_bytes, read_json
-
 from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID, SPECIALS, UNK_ID
-
 
 # Format characters that carry meaning: joiners build emoji sequences and Persian/Indic words.
 _KEPT_FORMAT = {"\u200c", "\u200d"}
