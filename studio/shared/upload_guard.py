@@ -50,13 +50,12 @@ class UploadGuard:
         if found is None or scope["method"] != "PUT" or not _active(found["session"]):
             await self.app(scope, receive, send)
             return
-        session = found["session"]
-        status, why = self._refusal(session, _content_length(scope))
+        session, length = found["session"], _content_length(scope)
+        status, why = self._refusal(session, length)
         if status:
             log.warning("upload refused (%d) for session %s: %s", status, session, why)
             await _answer(send, status, f"Upload refused: {why}.")
             return
-        length = _content_length(scope)
         self._sending[session] = self._sending.get(session, 0) + length
         try:
             await self.app(scope, receive, send)
