@@ -313,12 +313,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     import torch
 
+    from seq2seq.catalog import checkpoint_path
     from seq2seq.checkpoint import export_checkpoint
 
     out = Path(args.out)
     refuse_to_overwrite(out, args.force, "--out")
     try:
-        export_checkpoint(Path(args.checkpoint), out, torch.float32 if args.fp32 else torch.float16)
+        export_checkpoint(checkpoint_path(args.checkpoint), out, torch.float32 if args.fp32 else torch.float16)
     except OSError as exc:
         raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
     print(f"exported to {out}", file=sys.stderr)
