@@ -25,15 +25,16 @@ from studio.offline import offline
 from studio.shared.charts import attention as attention_charts
 from studio.shared.charts import attribution as attribution_charts
 from studio.shared.charts import beam as beam_charts
+from studio.shared.charts import contrast as contrast_charts
 from studio.shared.charts import gradients as gradient_charts
 from studio.shared.charts import pieces as piece_charts
 from studio.shared.charts import trajectories
 from studio.shared.charts.accessible import described
 from studio.shared.examples import GRADIENT_INPUT
 
-__all__ = ["DecodeConfig", "UserError", "attention_chart", "attribute", "attribution_chart", "beam_chart", "load",
-           "gradients_chart", "models", "offline", "page", "pieces_chart", "softmax_chart", "trace", "trajectories_chart",
-           "translate"]
+__all__ = ["DecodeConfig", "UserError", "attention_chart", "attribute", "attribution_chart", "beam_chart", "contrast",
+           "contrast_chart", "load", "gradients_chart", "models", "offline", "page", "pieces_chart", "softmax_chart",
+           "trace", "trajectories_chart", "translate"]
 
 
 def models() -> list[str]:
@@ -65,6 +66,18 @@ def attribute(model, decoded: service.Trace, step: int) -> service.PieceAttribut
     """Which source pieces caused the output piece of `step`: saliency, gradient × input and integrated
     gradients beside attention, and the faithfulness check (a second or so)."""
     return service.explain_piece(model, decoded.source, decoded.output_ids, _index(decoded, step))
+
+
+def contrast(model, decoded: service.Trace, step: int, rather_than: str | int) -> service.PieceContrast:
+    """Why the output piece of `step` rather than `rather_than` (one of the step's candidates, as its piece or
+    its id): attribution of log p(X) − log p(Y) to the source pieces and the output pieces written so far, and
+    the faithfulness check on p(X | X or Y) (a second or two)."""
+    index = _index(decoded, step)
+    found = [c.token_id for c in decoded.steps[index].top if rather_than in (c.piece, c.token_id)]
+    if not found:
+        pieces = ", ".join(repr(c.piece) for c in decoded.steps[index].top)
+        raise UserError(f"{rather_than!r} is not a candidate of step {step}; its candidates are {pieces}")
+    return service.explain_contrast(model, decoded.source, decoded.output_ids, index, found[0])
 
 
 def page(decoded: service.Trace, model_name: str, decode: DecodeConfig = DecodeConfig()) -> str:
@@ -107,6 +120,14 @@ def attribution_chart(found: service.PieceAttribution) -> alt.Chart:
     frame = attribution_charts.attribution_frame(found.src_pieces, found.scores, found.attention,
                                                  service.ATTRIBUTION_LABELS)
     return attribution_charts.attribution_chart(frame)
+
+
+def contrast_chart(found: service.PieceContrast) -> alt.Chart:
+    """The contrast by each method over the source pieces and the output pieces so far: red toward the piece
+    taken, blue toward the other candidate."""
+    frame = contrast_charts.contrast_frame(found.src_pieces, found.output_pieces, found.scores, found.output_scores,
+                                           found.attention, service.ATTRIBUTION_LABELS)
+    return contrast_charts.contrast_chart(frame)
 
 
 def gradients_chart(letters: str = GRADIENT_INPUT, step: int | None = None) -> alt.Chart:

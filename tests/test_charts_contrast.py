@@ -1,6 +1,6 @@
 """The contrastive explanation's chart and the what-the-model-has-seen notes, without a browser."""
 from studio.shared.coverage import bytes_text, language_text, words_text
-from studio.step.contrast_charts import contrast_chart, contrast_frame
+from studio.shared.charts.contrast import contrast_chart, contrast_frame
 
 from seq2seq.analysis.coverage import BytePieces, Coverage, WordSeen
 
@@ -39,3 +39,19 @@ def test_notes_escape_what_was_typed_and_say_the_counts():
     french = Coverage(1000, [WordSeen("je", 0, 300)], [], [WordSeen("je", 0, 300)], True, [])
     assert "This looks like French" in language_text(french, "en", "fr")
     assert words_text(french, "toy") is None  # the hint explains the French words already
+
+
+def test_the_notebook_api_explains_a_step_against_a_candidate_named_by_its_piece():
+    """studio.notebook (the Python API): step 4 of the dates model's "1987-03-05" is "7"; against "8"."""
+    import pytest
+
+    from studio import notebook as s2s
+
+    model = s2s.load("dates")
+    decoded = s2s.trace(model, "March 5, 1987")
+    found = s2s.contrast(model, decoded, step=4, rather_than="8")
+    assert (found.piece, found.foil) == ("7", "8") and found.contrast > 0
+    spec = s2s.contrast_chart(found).to_dict()
+    assert [part["encoding"]["x"]["title"] for part in spec["hconcat"]] == ["source piece", "output piece so far"]
+    with pytest.raises(s2s.UserError, match="not a candidate of step 4"):
+        s2s.contrast(model, decoded, step=4, rather_than="zz")

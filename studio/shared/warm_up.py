@@ -53,6 +53,7 @@ def warm() -> None:
 def _warm_default_model() -> None:
     from seq2seq.service import classroom_gate, list_models, one_thread
     from studio.shared import cache, specs
+    from studio.shared.coverage import training_words
     from studio.shared.examples import example_sentence
     from studio.shared.selection import cached_translator
     from studio.shared.sidebar import decode_config
@@ -71,3 +72,6 @@ def _warm_default_model() -> None:
     decode = decode_config("greedy")
     timed = cache.cached_trace(str(info.path), info.version, example_sentence(info), decode, ())
     specs.translation_chips(info, decode, timed.trace)
+    # The words of its training data, which the first translation's notes look up (counted once, a few
+    # seconds; later starts read them from the user cache).
+    training_words(str(info.path), info.version)

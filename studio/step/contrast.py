@@ -12,7 +12,7 @@ from studio.shared.charts.attribution import removal_frame
 from studio.shared.messages import user_errors
 from studio.shared.selection import Selection, cached_translator
 from studio.shared.text import escape_markdown, show_piece
-from studio.step.contrast_charts import contrast_chart, contrast_frame
+from studio.shared.charts.contrast import contrast_chart, contrast_frame
 
 
 @st.cache_data(max_entries=200, show_spinner=False)

@@ -1,6 +1,6 @@
-"""The contrastive explanation's chart: which source pieces and which output pieces written so far push the
-model toward the piece it chose (X) rather than a candidate (Y). Pure functions from the service's result
-to a frame and an Altair chart."""
+"""The contrastive explanation's chart (the Step-by-step page and the notebook): which source pieces and which
+output pieces written so far push the model toward the piece it chose (X) rather than a candidate (Y). Pure
+functions from the service's result to a frame and an Altair chart."""
 from __future__ import annotations
 
 import altair as alt
