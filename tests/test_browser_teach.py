@@ -78,3 +78,15 @@ def test_clicking_a_candidate_on_the_step_page_explains_the_pick_against_it(brow
     page.get_by_text("p(7 | 7 or 8)").first.wait_for()
     heading.first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "teach_step_contrast.png"), full_page=False)
+    page.get_by_text("p(7 | 7 or 8)").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "teach_step_contrast_check.png"))
+
+
+def test_the_glossary_explains_contrast_seen_words_and_byte_pieces(browser, server_url):
+    page, console = browser
+    page.goto(f"{server_url}/Glossary?term=contrastive#contrastive")
+    for name, says in (("Contrastive explanation", "rather than"), ("Words the model has seen", "never saw"),
+                       ("Byte pieces", "<0x33>")):
+        entry = page.get_by_test_id("stMarkdownContainer").filter(has_text=name).filter(has_text=says)
+        entry.first.wait_for()
+    check(page, console, "glossary")
