@@ -1,4 +1,4 @@
-"""Terminal side of training: a progress bar on stderr, events as JSON lines, graceful stop on signals."""
+"""Terminal side of training: tqdm's progress bar on stderr, events as JSON lines, graceful stop on signals."""
 from __future__ import annotations
 
 import contextlib
@@ -7,17 +7,23 @@ import signal
 import sys
 from typing import Any, Iterator
 
+from tqdm import tqdm
+
 from seq2seq.errors import UserError
 from seq2seq.files import NO_SPACE
 
 
 class ProgressPrinter:
+    """Training events on the terminal (tqdm's bar, which redraws in place on a terminal and writes plain
+    updates to a pipe or log file) and, with --events, appended as JSON lines."""
+
     def __init__(self, events_path: str | None = None, quiet: bool = False, stream=sys.stderr):
         self.events_path, self.events = events_path, None
         if events_path:
             with self._writing():  # opened before the data is read: a wrong path is told at once
                 self.events = open(events_path, "a", encoding="utf-8")
         self.quiet, self.stream = quiet, stream
+        self.bar: tqdm | None = None
 
     def __call__(self, event: dict[str, Any]) -> None:
         if self.events:
@@ -25,10 +31,36 @@ class ProgressPrinter:
                 self.events.write(json.dumps(event, ensure_ascii=False) + "\n")
                 self.events.flush()
         if not self.quiet:
-            self.stream.write(format_event(event))
+            self._show(event)
+
+    def _show(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "start":
+            self._write(format_event(event))
+            self.bar = tqdm(total=event.get("total_steps") or None, initial=event.get("step", 0), unit="step",
+                            file=self.stream, dynamic_ncols=True, leave=True)
+        elif kind == "train" and self.bar is not None:
+            self.bar.update(event["step"] - self.bar.n)
+            self.bar.set_postfix_str(f"loss {event['loss']:.3f} ppl {event['ppl']:.2f} "
+                                     f"{event['tokens_per_s']:.0f} tok/s", refresh=True)
+        elif kind == "train":
+            self._write(format_event(event))
+        else:
+            text = format_event(event)
+            if text:
+                self._write(text)
+
+    def _write(self, text: str) -> None:
+        """A line above the bar, which tqdm then redraws below it."""
+        if self.bar is not None:
+            self.bar.write(text.rstrip("\n"), file=self.stream)
+        else:
+            self.stream.write(text)
             self.stream.flush()
 
     def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
         if self.events:
             self.events.close()
 
@@ -42,22 +74,16 @@ class ProgressPrinter:
             raise UserError(f"--events {self.events_path}: cannot write ({exc.strerror or exc}); {fix}") from None
 
 
-def progress_bar(fraction: float, width: int = 24) -> str:
-    filled = int(round(fraction * width))
-    return "[" + "#" * filled + "." * (width - filled) + "]"
-
-
 def format_event(event: dict[str, Any]) -> str:
+    """One event as the lines a person reads (the bar itself is tqdm's)."""
     kind = event.get("type")
     if kind == "train":
-        eta = event.get("eta_s")
-        eta_text = f"ETA {eta / 60:5.1f} min" if eta is not None else "ETA   ?"
-        return (f"\r{progress_bar(event['progress'])} {event['progress']:6.1%} step {event['step']:>6} "
-                f"loss {event['loss']:.3f} ppl {event['ppl']:8.2f} {event['tokens_per_s']:7.0f} tok/s {eta_text}")
+        return (f"step {event['step']} ({event['progress']:.1%}): loss {event['loss']:.3f} ppl {event['ppl']:.2f} "
+                f"{event['tokens_per_s']:.0f} tok/s\n")
     if kind == "valid":
         metric = "bleu" if "bleu" in event else "exact_match"
         probe = event["probes"][0]["translation"] if event.get("probes") else ""
-        return (f"\n  valid step {event['step']}: loss {event['valid_loss']:.3f} {metric} {event[metric]:.4g}"
+        return (f"  valid step {event['step']}: loss {event['valid_loss']:.3f} {metric} {event[metric]:.4g}"
                 f"{' (best)' if event['improved'] else ''}  probe: {probe}\n")
     if kind == "start":
         reason = f"; {event['precision_reason']}" if event.get("precision_reason") else ""
