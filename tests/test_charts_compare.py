@@ -32,11 +32,16 @@ def four_runs_validated_once() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def overlay_encoding(spec: dict) -> dict:
+    """The overlay's channels: shared by its layers (the lines and, apart, their points) or each layer's own."""
+    return {**spec["encoding"], **{k: v for layer in spec["layer"] for k, v in layer.get("encoding", {}).items()}}
+
+
 def test_four_runs_get_four_distinct_hues_shapes_and_on_the_score_chart_dashes():
     frame = four_runs_validated_once()
     for y in ("loss", "score"):
         spec = train_charts.overlay_chart(frame, "step", y).to_dict()
-        encoding = spec["encoding"]
+        encoding = overlay_encoding(spec)
         colors = encoding["color"]["scale"]["range"]
         assert encoding["color"]["scale"]["domain"] == RUNS and len(set(colors)) == 4
         for a, b in itertools.combinations(colors, 2):
@@ -46,7 +51,7 @@ def test_four_runs_get_four_distinct_hues_shapes_and_on_the_score_chart_dashes()
         assert encoding["color"]["legend"] == encoding["shape"]["legend"]  # one legend, symbol and colour
         assert encoding["color"]["legend"]["labelLimit"] == 0 and encoding["color"]["legend"]["columns"] == 1
         assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}  # the legend never squeezes the plot
-    score = train_charts.overlay_chart(frame, "step", "score").to_dict()["encoding"]
+    score = overlay_encoding(train_charts.overlay_chart(frame, "step", "score").to_dict())
     dashes = score["strokeDash"]["scale"]["range"]
     assert score["strokeDash"]["field"] == "line" and len({tuple(d) for d in dashes}) == 4
     assert score["strokeDash"]["legend"] is None  # dashes in the legend would break the symbols' outlines

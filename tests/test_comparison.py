@@ -65,7 +65,7 @@ def test_training_is_summed_over_the_stages_of_the_lineage(tmp_path):
               {**STAGE, "steps": 2450, "epochs": 7, "train_seconds": 2400.5}]
     values, notes = facts_of(checkpoint(tmp_path / "m", metrics=metrics(lineage=stages, steps=2450)))
     assert values["steps"] == "11,420" and values["epochs"] == "33" and values["stages"] == "2"
-    assert values["time"] == "47.0 min" and values["hardware"] == "NVIDIA H200 + x86_64 CPU, 1 threads"
+    assert values["time"] == "47.0 min" and values["hardware"] == "NVIDIA H200 + x86_64 CPU, 1 thread"
     assert notes == []
 
 

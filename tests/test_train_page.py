@@ -63,7 +63,7 @@ def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
     app = page()
     app.checkbox(key="dates:tie").check().run()
     assert escape_markdown("tie_embeddings needs emb_dim (32) equal to the output size (128)") in no_exception(app).error[0].value
-    assert "🚀 Launch" not in [b.label for b in app.button]
+    assert [b.disabled for b in app.button if b.label == "🚀 Launch"] == [True]  # kept in view, waiting for the fix
 
 
 @pytest.mark.skipif(not dict(available_corpora()).get("tatoeba-en-fr"), reason="Tatoeba is not on this computer")

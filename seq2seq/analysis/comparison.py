@@ -10,6 +10,7 @@ a comparison is about. Plain data out, for the app to show as a table and a sent
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,11 @@ class Fact:
     values: tuple[str, ...]  # one per model, as shown
     differs: bool
 
+    @property
+    def recorded(self) -> bool:
+        """Every model's files hold this fact: only then can it be the same or differ."""
+        return not any(value in (UNKNOWN, NOT_RECORDED) for value in self.values)
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -70,21 +76,27 @@ class Comparison:
     @property
     def beyond(self) -> list[Fact]:
         """Facts that differ although the comparison is not about them, nor do they follow from it."""
-        return [f for f in self.facts if f.differs and f.key not in self.about and not self.follows(f)]
+        return [f for f in self.facts if f.differs and f.recorded and f.key not in self.about and not self.follows(f)]
 
     @property
     def consequences(self) -> list[Fact]:
-        return [f for f in self.facts if f.differs and f.key not in self.about and self.follows(f)]
+        return [f for f in self.facts if f.differs and f.recorded and f.key not in self.about and self.follows(f)]
 
     @property
     def same(self) -> list[Fact]:
-        return [f for f in self.facts if not f.differs and f.key not in self.about]
+        return [f for f in self.facts if not f.differs and f.recorded and f.key not in self.about]
+
+    @property
+    def unrecorded(self) -> list[Fact]:
+        """Facts some model's files lack: neither the same nor a difference, as far as anyone can tell."""
+        return [f for f in self.facts if not f.recorded and f.key not in self.about]
 
     def rows(self) -> list[dict[str, str]]:
         """One row per fact: its name, each model's value, and whether it is the same for all."""
         rows = []
         for fact in self.facts:
             state = ("compared" if fact.key in self.about else
+                     ("not recorded" if not fact.differs else "not recorded for all") if not fact.recorded else
                      "differs (follows)" if fact.differs and self.follows(fact) else
                      "differs" if fact.differs else "same")
             rows.append({"": fact.label, "same?": state, **dict(zip(self.models, fact.values))})
@@ -112,6 +124,9 @@ class Comparison:
                              f"{_and([f.label.split(' (')[0] for f in self.same])}")
         elif not beyond and not self.about:
             sentences.append("Nothing recorded differs between them")
+        if self.unrecorded:
+            sentences.append("Not recorded in every model's files, so not compared: "
+                             + _and([f.label.split(" (")[0] for f in self.unrecorded]))
         return " ".join(f"{s}." for s in sentences + list(self.notes) if s).replace("..", ".")
 
 
@@ -198,6 +213,11 @@ def _data(train: dict[str, Any]) -> str:
     return data
 
 
+def _one_thread(hardware: str) -> str:
+    """Checkpoints of 2026-12 recorded "1 threads"."""
+    return re.sub(r"\b1 threads\b", "1 thread", hardware)
+
+
 def _sum(stages: list[dict[str, Any]], field: str) -> float | None:
     values = [stage.get(field) for stage in stages]
     if not stages or any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in values):
@@ -234,7 +254,7 @@ def facts_of(path: Path) -> tuple[dict[str, str], list[str]]:
         "steps": _number(int(steps)) if steps is not None else UNKNOWN,
         "cpu": _duration(cpu) if cpu is not None and math.isfinite(cpu) else NOT_RECORDED,
         "time": _duration(seconds) if seconds is not None and math.isfinite(seconds) else UNKNOWN,
-        "hardware": " + ".join(hardware) if hardware else UNKNOWN,
+        "hardware": " + ".join(_one_thread(h) for h in hardware) if hardware else UNKNOWN,
     }
     return values, notes
 

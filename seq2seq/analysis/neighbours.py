@@ -53,19 +53,30 @@ class StateIndex:
 def describe(sample: StateSample, family: str, neighbour: Neighbour, char_level: bool = False) -> dict:
     """Where a neighbour comes from: its training sentence, piece and the pieces around it.
 
-    Character pieces are joined as they are; subword pieces with a space, word markers dropped.
+    Character pieces are joined as they are; subword pieces back into words (a space where sentencepiece
+    marks a word's start), the neighbour's own piece in brackets.
     """
     states = sample.families[family]
     sentence, position = int(states.sentence[neighbour.row]), int(states.position[neighbour.row])
     pieces = (sample.tgt_pieces if family == "decoder" else sample.src_pieces)[sentence]
-    join = "".join if char_level else _join_subwords
-    left = join(pieces[max(0, position - CONTEXT):position])
-    right = join(pieces[position + 1:position + 1 + CONTEXT])
+    before, after = pieces[max(0, position - CONTEXT):position], pieces[position + 1:position + 1 + CONTEXT]
+    if char_level:
+        context = f"{''.join(before)} [{pieces[position]}] {''.join(after)}".strip()
+    else:
+        context = _subword_context(before, pieces[position], after)
     return {"rank": neighbour.rank, "score": round(neighbour.score, 4), "piece": pieces[position],
-            "position": position + 1, "context": f"{left} [{pieces[position]}] {right}".strip(),
+            "position": position + 1, "context": context,
             "source": sample.pairs[sentence].source, "target": sample.pairs[sentence].target}
 
 
-def _join_subwords(pieces: list[str]) -> str:
-    # Sentencepiece marks a word start with "▁"; spaces read better than the marker.
-    return " ".join(pieces).replace("▁", "").strip()
+WORD_START = "\u2581"  # sentencepiece's mark of a piece that starts a word
+
+
+def _subword_context(before: list[str], piece: str, after: list[str]) -> str:
+    """ "▁ai", "▁plac", "é", ["es"], "▁ma" -> "ai placé[es] ma": the words as written, the piece bracketed."""
+    def words(pieces: list[str]) -> str:  # a special piece (</s>) stands apart like a word
+        return "".join(p if p.startswith(WORD_START) or not p.startswith("<") else WORD_START + p for p in pieces)
+
+    starts = piece.startswith(WORD_START) or piece.startswith("<")
+    marked = f"{WORD_START if starts else ''}[{piece.removeprefix(WORD_START)}]"
+    return " ".join((words(before) + marked + words(after)).replace(WORD_START, " ").split())

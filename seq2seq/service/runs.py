@@ -8,11 +8,13 @@ from typing import Any
 from seq2seq.config import TrainConfig, train_config_from_dict
 from seq2seq.data.corpora import CORPORA, available_corpora
 from seq2seq.data.toy import TASKS
-from seq2seq.data.upload import MAX_UPLOAD_BYTES, validate_tsv
+from seq2seq.data.upload import MAX_UPLOAD_BYTES, MIN_PAIRS, validate_tsv
 from seq2seq.errors import UserError
 from seq2seq.jobs.events import Event, continued, latest, merge
 from seq2seq.training.presets import PRESETS, get_preset
-from seq2seq.training.recipe import ScheduleFit, check_recipe, schedule_fit, target_pieces, train_command
+from seq2seq.training.recipe import (
+    ScheduleFit, check_recipe, schedule_fit, target_pieces, train_command, vocabulary_fit,
+)
 from seq2seq.jobs.runs import (
     LIVE,
     RECIPE,
@@ -30,10 +32,10 @@ from seq2seq.jobs.runs import (
     stop,
 )
 
-__all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES", "PRESETS", "TASKS", "Event", "RunStatus",
+__all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES", "MIN_PAIRS", "PRESETS", "TASKS", "Event", "RunStatus",
            "available_corpora", "check_recipe", "continued", "delete", "get_preset", "latest", "launch", "list_runs",
            "make_run_id", "max_concurrent_runs", "merge", "read_events", "resume", "run_settings", "status", "stop",
-           "train_command", "validate_tsv"]
+           "train_command", "validate_tsv", "vocabulary_fit"]
 
 
 def run_settings(run_id: str) -> TrainConfig | None:

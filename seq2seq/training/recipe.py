@@ -114,6 +114,22 @@ def schedule_fit(train: dict[str, Any], pieces: int) -> ScheduleFit:
                        {"batch_tokens": batch, "epochs": epochs, "valid_every": max(1, total // FIT_MIN_VALIDATIONS)})
 
 
+# What sentencepiece with byte fallback holds before it learns a single piece: the 256 bytes and the 4 specials.
+VOCAB_FLOOR = 260
+# Pieces a corpus can fill: Tatoeba's ~30,000 distinct English words fill the default 8,000 pieces; past a
+# quarter of the distinct words, most pieces would be whole words seen once, which teach nothing shared.
+WORDS_PER_PIECE = 4
+
+
+def vocabulary_fit(texts: list[str], vocab_size: int) -> int:
+    """A sentencepiece vocabulary size `texts` can fill (one side of a corpus): `vocab_size` when it can,
+    else the byte-fallback floor plus the characters plus a quarter of the distinct words, in fifties."""
+    words = {word for text in texts for word in text.split()}
+    characters = {ch for text in texts for ch in text if not ch.isspace()}
+    fit = VOCAB_FLOOR + len(characters) + len(words) // WORDS_PER_PIECE
+    return vocab_size if vocab_size <= fit else max(VOCAB_FLOOR + len(characters), fit // 50 * 50)
+
+
 def _total_steps(batch_tokens: int, epochs: int, max_steps: int, pieces: int) -> int:
     steps = max(1, math.ceil(pieces / batch_tokens)) * epochs
     return min(steps, max_steps) if max_steps else steps

@@ -10,7 +10,6 @@ from studio.shared import cache, render
 from studio.shared.charts.gradients import gradient_chart, gradient_frame
 from studio.shared.differences import show_differences
 from studio.shared.examples import GRADIENT_INPUT
-from studio.shared.selection import Selection
 from studio.shared.text import escape_markdown
 
 EXPLANATION = ("Each point is the size of the gradient of one output step's loss with respect to one source "
@@ -21,7 +20,8 @@ EXPLANATION = ("Each point is the size of the gradient of one output step's loss
                "shrink far less. What these three models show, from the numbers drawn:")
 
 
-def gradients(selection: Selection, sentence: str) -> None:
+def gradients() -> None:
+    """A view of its own: its letters and the three models, whatever sentence and model the page has."""
     models = service.gradient_models()
     if not models:
         st.info("The vanishing-gradient models are not here: train them with "

@@ -95,5 +95,7 @@ def neighbours(selection: Selection, sentence: str) -> None:
     st.caption(f"The {count} {FAMILY_LABELS[family]} states nearest to the one at piece {position + 1}, among "
                f"{index.size:,} states of {ref.sentences:,} training sentences (exact search; score = "
                f"{'cosine similarity, 1 = same direction' if metric == 'cosine' else 'euclidean distance, 0 = same'}).")
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    # A static table wraps its cells within the column: the interactive grid sized its columns to the longest
+    # sentence and pushed the target past the right edge.
+    st.table(pd.DataFrame(rows), hide_index=True)
     glossary.what("neighbours")

@@ -36,14 +36,17 @@ def show() -> None:
                "sentences they resemble, and what attention buys on long sentences.")
     if selection is None:
         return
+    view = st.radio("View", VIEWS, horizontal=True, key=query.widget_key("view", VIEWS[0], query.choice(VIEWS)),
+                    on_change=query.keep, args=("view",), label_visibility="collapsed")
+    if view == "Gradients":  # its own letters and its own three models: the sentence box would do nothing
+        gradients()
+        return
     lines = render.usable_lines(render.text_box(selection, "Sentences, one per line (each becomes a path)", 80))
     if not lines:
         return
     first = cache.trace(selection, lines[0])
     render.big_text(first.trace.translation)
     render.input_notes(first, selection)
-    view = st.radio("View", VIEWS, horizontal=True, key=query.widget_key("view", VIEWS[0], query.choice(VIEWS)),
-                    on_change=query.keep, args=("view",), label_visibility="collapsed")
     show_view(selection, view, lines)
 
 
@@ -58,8 +61,7 @@ def show_view(selection: Selection, view: str, lines: list[str]) -> None:
         trajectories(selection, lines)
         return
     sentence = pick_sentence(lines)
-    {"Compare": compare, "Neurons": neurons, "Neighbours": neighbours, "Bottleneck": bottleneck,
-     "Gradients": gradients}[view](
+    {"Compare": compare, "Neurons": neurons, "Neighbours": neighbours, "Bottleneck": bottleneck}[view](
         selection, sentence)
 
 

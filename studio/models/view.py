@@ -26,8 +26,10 @@ def show() -> None:
     if not models:
         st.info("No checkpoint yet: train one on the Train page.")
         return
-    st.dataframe(service.models_table(models), hide_index=True,
-                 column_config={"parameters": st.column_config.NumberColumn(format="localized"),
+    table = service.models_table(models)
+    st.dataframe(table, hide_index=True, column_order=scores_first(list(table.columns)),
+                 column_config={"model": st.column_config.TextColumn(pinned=True),
+                                "parameters": st.column_config.NumberColumn(format="localized"),
                                 "size on disk": st.column_config.NumberColumn(format="bytes"),
                                 "AER % (gold trial)": st.column_config.NumberColumn(
                                     help="Alignment error rate (0-100, lower is better) of the model's attention read "
@@ -43,6 +45,17 @@ def show() -> None:
         compare_tab(models, current, decode)
     with files_panel:
         files_tab(models, current)
+
+
+# What a reader compares first, beside the model's name: at 1,400 px the scores were past the right edge,
+# behind twelve columns of architecture.
+SCORES = ("test BLEU", "test chrF", "test exact match", "best valid", "AER % (gold trial)", "% attention on </s>")
+
+
+def scores_first(columns: list[str]) -> list[str]:
+    """The table's columns with the scores right after the model's name, the rest in their order."""
+    scores = [c for c in SCORES if c in columns]
+    return [*columns[:1], *scores, *(c for c in columns[1:] if c not in scores)]
 
 
 def pick(label: str, models: list[service.ModelInfo], key: str, current: str | None,

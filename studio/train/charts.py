@@ -29,6 +29,9 @@ RUN_LEGEND = alt.Legend(orient="bottom", columns=1, labelLimit=0, title="run")
 RUN_COLORS, RUN_SHAPES, RUN_DASHES = palette.CATEGORICAL, palette.SHAPES, palette.DASHES
 CURVE_TITLES = {"loss": "loss (nats per piece)", "score": "validation score", "step": "training step",
                 "seconds": "seconds of training"}
+# Steps are whole numbers: a run validated once has a zero-width step domain, whose one tick Vega would
+# print as "30.000000" without a format.
+STEP_AXIS = alt.Axis(format=",~f", tickMinStep=1)
 # Exact match by input length, as the service's length_table names its columns.
 LENGTH_COLUMNS = LengthColumns(series="run", bucket="lengths", order="low", score="exact_match")
 
@@ -44,7 +47,7 @@ def curves_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _curve(frame: pd.DataFrame, field: str, title: str, scale: alt.Scale) -> alt.Chart:
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
-        x=alt.X("step:Q", title="training step"),
+        x=alt.X("step:Q", title="training step", axis=STEP_AXIS),
         y=alt.Y(f"{field}:Q", title=title, scale=scale),
         color=alt.Color("split:N", title="data", scale=SPLIT_COLORS),
         strokeDash=alt.StrokeDash("split:N", title="data", scale=SPLIT_DASHES),
@@ -86,7 +89,7 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
     top = float(frame["score"].max()) if len(frame) else 0.0
     domain = [0, 1] if metric == "exact_match" else [0, min(100, 10 * math.ceil(top / 10 + 1e-9) or 10)]
     chart = alt.Chart(frame).mark_line(color=palette.VERMILION, point=alt.OverlayMarkDef(color=palette.VERMILION)).encode(
-        x=alt.X("step:Q", title="training step", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("step:Q", title="training step", axis=STEP_AXIS),
         y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format, tickCount=5),
                 scale=alt.Scale(domain=domain)),
         tooltip=["step:Q", alt.Tooltip("score:Q", format=score_format), alt.Tooltip("best:N", title="new best")],
@@ -130,12 +133,12 @@ def overlay_chart(frame: pd.DataFrame, x: str, y: str, order: list[str] | None =
         "y": alt.Y(f"{y}:Q", title=score_title(data) if y == "score" else CURVE_TITLES[y], scale=y_scale,
                    axis=alt.Axis(format=y_format)),
         "color": alt.Color("run:N", legend=RUN_LEGEND, scale=_by_run(runs, RUN_COLORS)),
-        "shape": alt.Shape("run:N", legend=RUN_LEGEND, scale=_by_run(runs, RUN_SHAPES)),
         "tooltip": ["run:N", "split:N", alt.Tooltip(f"{x}:Q", format=",~f"), alt.Tooltip(f"{y}:Q", format=".3f")],
     }
     if y == "loss":
-        encoding["strokeDash"] = alt.StrokeDash("split:N", title="data", legend=alt.Legend(orient="bottom",
-                                                                                           symbolType="stroke"),
+        legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeColor="#444444", symbolStrokeWidth=2,
+                            symbolSize=400)
+        encoding["strokeDash"] = alt.StrokeDash("split:N", title="data", legend=legend,
                                                 scale=alt.Scale(domain=["train", "valid"], range=[[1, 0], [5, 3]]))
         encoding["detail"] = "split:N"
     else:
@@ -143,8 +146,14 @@ def overlay_chart(frame: pd.DataFrame, x: str, y: str, order: list[str] | None =
         # the outline of each run's symbol.
         data = data.assign(line=data["run"])
         encoding["strokeDash"] = alt.StrokeDash("line:N", legend=None, scale=_by_run(runs, RUN_DASHES))
+    # Points in a layer of their own: a line's filled point overlay turns its dash legend's strokes transparent
+    # (vega-lite#7033), which left "train" and "valid" without a line sample.
+    dashes = {k: encoding.pop(k) for k in ("strokeDash", "detail") if k in encoding}
+    lines = alt.Chart().mark_line().encode(**dashes)
+    dots = alt.Chart().mark_point(size=40, filled=True, opacity=1).encode(
+        shape=alt.Shape("run:N", legend=RUN_LEGEND, scale=_by_run(runs, RUN_SHAPES)))
     # "fit-x": the plot keeps its height and the legend is added below it, never squeezed into it.
-    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=40, filled=True)).encode(**encoding).properties(
+    chart = alt.layer(lines, dots, data=data).encode(**encoding).properties(
         height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     what = "loss (solid: training, dashed: validation)" if y == "loss" else "validation score"
     return described(chart, f"Runs compared: {CURVE_TITLES[y]} by {CURVE_TITLES[x]}",

@@ -65,26 +65,54 @@ def recipe_form() -> Draft:
 
 
 def schedule_note(train: dict[str, Any], upload: bytes, k: str) -> None:
-    """Before launch: say when the schedule does not fit the uploaded data (a preset tuned for generated
-    toy data gives a few hundred pairs a handful of huge steps and no validation) and offer settings that do."""
+    """Before launch: say when the schedule or the vocabulary does not fit the uploaded data (a preset tuned
+    for generated toy data gives a few hundred pairs a handful of huge steps and no validation, and 8,000
+    pieces for a few hundred sentences are mostly words seen once) and offer settings that do."""
     with user_errors():
         pairs = checked_upload(upload, "upload")
         fit = runs.schedule_fit(train, runs.target_pieces(list(pairs["target"]), train["tokenizer"]["kind"]))
-        if fit.fits:
+        notes, suggestion = [], dict(fit.suggestion)
+        if not fit.fits:
+            never = "the run never validates" if not fit.validations else f"it validates only {fit.validations} time(s)"
+            notes.append(f"{len(pairs):,} pairs make about {fit.target_pieces:,} target pieces, so an epoch is "
+                         f"{fit.steps_per_epoch} step(s) and the whole run {fit.total_steps:,} steps, and {never} "
+                         f"(every {train['valid_every']:,} steps). A model trained so little scores about 0")
+        vocab = _vocabulary_note(train["tokenizer"], pairs, notes)
+        if vocab:
+            suggestion["vocab_size"] = vocab
+        if not notes:
             return
-        never = "the run never validates" if not fit.validations else f"it validates only {fit.validations} time(s)"
-        st.warning(f"These settings do not fit this data: {len(pairs):,} pairs make about {fit.target_pieces:,} target "
-                   f"pieces, so an epoch is {fit.steps_per_epoch} step(s) and the whole run {fit.total_steps:,} steps, "
-                   f"and {never} (every {train['valid_every']:,} steps). A model trained so little scores about 0. "
-                   f"Settings that fit: batches of {fit.suggestion['batch_tokens']:,} target pieces, "
-                   f"{fit.suggestion['epochs']} epochs, validation every {fit.suggestion['valid_every']} steps.")
-        st.button("Use the settings that fit", key=k + "fit", on_click=_apply, args=(k, fit.suggestion))
+        st.warning(f"These settings do not fit this data: {'; '.join(notes)}. Settings that fit: "
+                   + ", ".join(_described(name, value) for name, value in suggestion.items()) + ".")
+        st.button("Use the settings that fit", key=k + "fit", on_click=_apply, args=(k, suggestion))
+
+
+def _vocabulary_note(tokenizer: dict[str, Any], pairs, notes: list[str]) -> int | None:
+    """The vocabulary size both sides can fill, when the form's is larger (a note says why); else None."""
+    if tokenizer["kind"] != "sentencepiece":
+        return None
+    size = tokenizer["vocab_size"]
+    fit = max(runs.vocabulary_fit(list(pairs[side]), size) for side in ("source", "target"))
+    if fit >= size:
+        return None
+    notes.append(f"a vocabulary of {size:,} pieces per side is more than {len(pairs):,} pairs can fill: most "
+                 f"pieces would be whole words seen once, which teach the model nothing it can reuse")
+    return fit
+
+
+SUGGESTED = {"batch_tokens": "batches of {:,} target pieces", "epochs": "{} epochs",
+             "valid_every": "validation every {} steps", "vocab_size": "a vocabulary of {:,} pieces per side"}
+WIDGETS = {"batch_tokens": "batch", "epochs": "epochs", "valid_every": "valid", "vocab_size": "vocab"}
+
+
+def _described(name: str, value: int) -> str:
+    return SUGGESTED[name].format(value)
 
 
 def _apply(k: str, suggestion: dict[str, int]) -> None:
     """Set the form's widgets (a callback runs before they are drawn again)."""
-    for widget, name in (("batch", "batch_tokens"), ("epochs", "epochs"), ("valid", "valid_every")):
-        st.session_state[k + widget] = suggestion[name]
+    for name, value in suggestion.items():
+        st.session_state[k + WIDGETS[name]] = value
 
 
 # ----- when to stop early -----
@@ -191,7 +219,8 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
                 "at the top of this page.")
         return None, None
     limit_mb = MAX_UPLOAD_BYTES // 2**20
-    file = st.file_uploader(f"Sentence pairs: one `source<TAB>target` per line, UTF-8, at most {limit_mb} MB",
+    file = st.file_uploader(f"Sentence pairs: one `source<TAB>target` per line, UTF-8, at least {runs.MIN_PAIRS} "
+                            f"pairs, at most {limit_mb} MB",
                             type=["tsv", "txt"], key=k + "upload", max_upload_size=limit_mb)
     upload_permits.uploader_shown()  # the server takes this session's upload only while the box is shown
     # The browser refuses a larger file before the server sees it, and says why only in a tooltip.

@@ -44,11 +44,16 @@ def pick_run(all_runs: list[runs.RunStatus]) -> str:
 
 
 def launch_section(draft: Draft, all_runs: list[runs.RunStatus]) -> None:
-    if draft.recipe is None:
-        return
-    with user_errors(before="Fix this setting before launching: ") as failed:
-        recipe = runs.check_recipe(draft.recipe)
-    if failed:
+    recipe = None
+    if draft.recipe is not None:
+        with user_errors(before="Fix this setting before launching: ") as failed:
+            recipe = runs.check_recipe(draft.recipe)
+        if failed:
+            recipe = None
+    if recipe is None:  # the button stays where the user expects it, saying what it waits for
+        st.button("🚀 Launch", type="primary", disabled=True, key="train_launch_waiting",
+                  help="Complete or fix the settings above first: the message above says what.")
+        st.caption("Launch waits for the settings above: complete or fix what the message above them says.")
         return
     st.caption("The same run from a terminal:")
     st.code(runs.train_command(recipe, draft.preset, f"checkpoints/runs/{runs.make_run_id(draft.name)}"),
