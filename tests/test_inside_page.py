@@ -100,7 +100,7 @@ def test_neurons_view_draws_units_and_gates_in_the_chosen_order():
 def test_neighbours_view_lists_training_sentences():
     app = page("Neighbours")
     no_exception(app)
-    table = app.dataframe[0].value
+    table = app.table[0].value  # a static table: its cells wrap instead of pushing the target off-screen
     assert len(table) == 10 and table["rank"].tolist() == list(range(1, 11))
     assert {"piece", "context", "source", "target", "score"} <= set(table.columns)
     assert (table["score"].diff().dropna() <= 1e-9).all()  # cosine: most similar first
