@@ -197,7 +197,8 @@ class TokenizerConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    # "toy:<task>", a registered corpus name ("tatoeba-en-fr", "multi30k"), or "tsv:<path>".
+    # "toy:<task>", a registered corpus name ("tatoeba-en-fr", "multi30k"), "tsv:<path>", or the files of a model
+    # imported from Joey NMT ("joey:...", see data/joey_data.py).
     data: str = "toy:dates"
     src_lang: str = "en"
     tgt_lang: str = "fr"

@@ -20,3 +20,8 @@ class CorpusMissing(UserError):
 
     def __reduce__(self):  # pickled with its fields: the default would call __init__ with the message only
         return type(self), (self.corpus, self.missing, self.folders, self.home)
+
+
+class TrainingDataMissing(UserError):
+    """A model's own data (train/valid/test) that is not on this computer, for a model trained elsewhere: its
+    translations do not need it, so each caller says what still works (the CLI: --src/--ref)."""

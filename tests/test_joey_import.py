@@ -78,6 +78,54 @@ def test_searches_never_end_before_min_output_len_nor_pick_specials(make_bundle)
         assert trace.steps[len(trace.output_ids)].chosen_piece == "</s>"  # it still ends with </s> after that
 
 
+# --- the data Joey's config names: recorded by the import, read back by the views ---------------------
+
+def _plain(folder: Path, stem: str, count: int) -> None:
+    for lang, word in (("en", "one"), ("fr", "un")):
+        (folder / f"{stem}.{lang}").write_text("".join(f"{word} {i}\n" for i in range(count)), encoding="utf-8")
+
+
+def test_the_import_records_joeys_files_where_they_are(tmp_path, monkeypatch):
+    """A relative path is tried from the folder the import runs in, then beside model_dir's folder; what is
+    found nowhere is recorded from the first, and what is not files (a Hugging Face dataset) as no files."""
+    from seq2seq.interop.joey import _data_setting
+
+    data, model_dir, elsewhere = tmp_path / "data", tmp_path / "models" / "run", tmp_path / "elsewhere"
+    for folder in (data, model_dir, elsewhere):
+        folder.mkdir(parents=True)
+    _plain(data, "train.bpe", 5)
+    _plain(data, "dev.bpe", 2)
+    config = {"name": "numbers", "data": {"train": "data/train.bpe", "dev": str(data / "dev.bpe")}}
+    monkeypatch.chdir(tmp_path)
+    assert _data_setting(config, model_dir, ["en", "fr"]) == f"joey:{data}/train.bpe|{data}/dev.bpe|"
+    monkeypatch.chdir(elsewhere)
+    config["data"] |= {"train": "../data/train.bpe", "test": "data/test"}  # from models/: found; test: nowhere
+    expected = f"joey:{data}/train.bpe|{data}/dev.bpe|{elsewhere}/data/test"
+    assert _data_setting(config, model_dir, ["en", "fr"]) == expected
+    config["data"]["dataset_type"] = "huggingface"
+    assert _data_setting(config, model_dir, ["en", "fr"]) == "joey:numbers"
+
+
+def test_a_joey_data_setting_loads_its_files_or_says_in_one_line_what_is_missing(tmp_path):
+    from seq2seq.config import TrainConfig
+    from seq2seq.data.pairs import Pair
+    from seq2seq.data.splits import load_split
+    from seq2seq.errors import TrainingDataMissing
+
+    _plain(tmp_path, "train", 5)
+    (tmp_path / "test.tsv").write_text("fr\ten\ntrois\tthree\n\tempty\nquatre\tfour\n", encoding="utf-8")
+    split = load_split(TrainConfig(data=f"joey:{tmp_path}/train||"))
+    assert (len(split.train), split.valid, split.test) == (5, [], []) and split.train[1] == Pair("one 1", "un 1")
+    split = load_split(TrainConfig(data=f"joey:tsv:{tmp_path}/test||{tmp_path}/test"))  # columns by language
+    assert split.train == split.test == [Pair("three", "trois"), Pair("four", "quatre")]
+    gone = f"{tmp_path}/gone.en, {tmp_path}/gone.fr missing"
+    for data, expected in ((f"joey:{tmp_path}/train|{tmp_path}/gone|", gone),
+                           ("joey:numbers", "not recorded as files when it was imported")):
+        with pytest.raises(TrainingDataMissing) as raised:
+            load_split(TrainConfig(data=data))
+        assert expected in str(raised.value) and "\n" not in str(raised.value)
+
+
 # --- the round trip with Joey NMT itself (slow: Joey trains two tiny models) ----------------------------
 
 def _number_pairs(seed: int, count: int) -> list[tuple[str, str]]:
@@ -89,6 +137,8 @@ def _number_pairs(seed: int, count: int) -> list[tuple[str, str]]:
         pairs.append((" ".join(sentence), " ".join(NUMBERS[w] for w in sentence)))
     return pairs
 
+
+TEST_PAIRS = 24  # the test part Joey's config names (Joey's training never reads it; our views do)
 
 JOEY_MODELS = {
     # char level, GRU, Bahdanau, input feeding, two decoder layers (Joey's one bridge starts both)
@@ -130,14 +180,14 @@ def _joey_python() -> Path:
     return python
 
 
-def _write_run(folder: Path, name: str, spec: dict, train, dev) -> Path:
+def _write_run(folder: Path, name: str, spec: dict, train, dev, test) -> Path:
     from benchmarks.joey_config import testing_section, training_section, write_config, write_corpus, write_tokenizer
     from seq2seq.data.pairs import Pair
     from seq2seq.data.tokenizer import train_sentencepiece
 
     folder.mkdir(parents=True)
     stems = [write_corpus(folder, part, [Pair(s, t) for s, t in pairs], "en", "fr") for part, pairs in
-             (("train", train), ("dev", dev))]
+             (("train", train), ("dev", dev), ("test", test))]
     sides = {}
     for side, lang, texts in (("src", "en", [s for s, _ in train]), ("trg", "fr", [t for _, t in train])):
         sides[side] = {"lang": lang, "level": spec["level"], "max_length": 80}
@@ -155,7 +205,8 @@ def _write_run(folder: Path, name: str, spec: dict, train, dev) -> Path:
                                                                                  "decrease_factor": 1.0}
     config = {"name": name, "model_dir": str(folder / "model"), "model": model, "training": training,
               "testing": testing_section(beam_size=1, batch_size=1),
-              "data": {"train": str(stems[0]), "dev": str(stems[1]), "dataset_type": "plain", **sides}}
+              "data": {"train": str(stems[0]), "dev": str(stems[1]), "test": str(stems[2]), "dataset_type": "plain",
+                       **sides}}
     return write_config(folder / "config.yaml", config)
 
 
@@ -166,8 +217,8 @@ def joey_runs(tmp_path_factory):
 
     python = _joey_python()
     root = tmp_path_factory.mktemp("joey")
-    train, dev = _number_pairs(1, 2500), _number_pairs(2, 20)
-    configs = {name: _write_run(root / name, name, spec, train, dev) for name, spec in JOEY_MODELS.items()}
+    parts = _number_pairs(1, 2500), _number_pairs(2, 20), _number_pairs(4, TEST_PAIRS)
+    configs = {name: _write_run(root / name, name, spec, *parts) for name, spec in JOEY_MODELS.items()}
     processes = {name: subprocess.Popen([str(python), "-m", "joeynmt", "train", str(config), "--skip-test"],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=thread_env(1))
                  for name, config in configs.items()}
@@ -209,28 +260,146 @@ def test_imported_model_translates_exactly_as_joey_does(name, joey_runs, tmp_pat
     assert right >= 3, list(zip(TEST_SOURCES, ours))
 
 
+SP_MODEL = "lstm-luong-sentencepiece"
+HERE, ELSEWHERE = "runs/joey-numbers", "runs/joey-elsewhere"
+INSIDE = "pages/3_Inside_the_model.py"
+INSIDE_VIEWS = ("Trajectories", "Compare", "Neurons", "Neighbours", "Bottleneck", "Gradients")
+
+
+@pytest.fixture(scope="module")
+def imported(joey_runs, tmp_path_factory) -> Path:
+    """The sentencepiece model imported twice into one runs folder: HERE, whose data files (the ones Joey's
+    config.yaml names) are on this computer, and ELSEWHERE, a copy whose config.yaml names files that are not."""
+    import yaml
+
+    from seq2seq.interop.joey import import_joey
+
+    root = tmp_path_factory.mktemp("imported")
+    model_dir = joey_runs[SP_MODEL][1]
+    import_joey(model_dir, root / "runs" / "joey-numbers")
+    moved = _copy_run(model_dir, root)
+    config = yaml.safe_load((moved / "config.yaml").read_text(encoding="utf-8"))
+    config["data"] |= {part: str(root / "gone" / part) for part in ("train", "dev", "test")}
+    (moved / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    import_joey(moved, root / "runs" / "joey-elsewhere")
+    return root / "runs"
+
+
+def _messages(app) -> list[str]:
+    """The page's error, warning and info boxes as read (Markdown's escaping backslashes dropped)."""
+    return [m.value.replace("\\", "") for kind in (app.error, app.warning, app.info) for m in kind]
+
+
 @pytest.mark.slow
-def test_pages_work_on_an_imported_model(joey_runs, tmp_path):
+def test_pages_work_on_an_imported_model(imported):
     from apptest_helpers import no_exception, open_page, shown
     from conftest import runs_folder
 
     from seq2seq import service
-    from seq2seq.interop.joey import import_joey
 
-    runs = tmp_path / "runs"
-    import_joey(joey_runs["lstm-luong-sentencepiece"][1], runs / "joey-numbers")
-    with runs_folder(runs):
-        translator = service.load_translator(service.find_model("runs/joey-numbers").path)
+    with runs_folder(imported):
+        translator = service.load_translator(service.find_model(HERE).path)
         trace = translator.trace("three four")
         steps = len(trace.steps)
         assert steps >= 2 and trace.steps[-1].chosen_piece == "</s>" and trace.translation
         for page in ("app.py", "pages/1_Translate.py"):
-            app = no_exception(open_page(page, model="runs/joey-numbers", text="three four"))
+            app = no_exception(open_page(page, model=HERE, text="three four"))
             assert shown(app, f"{steps} decoding steps") and shown(app, trace.translation.split()[0]), page
-        app = no_exception(open_page("pages/2_Step_by_step.py", model="runs/joey-numbers", text="three four"))
+        app = no_exception(open_page("pages/2_Step_by_step.py", model=HERE, text="three four"))
         assert shown(app, f"**Step 1 of {steps}**")
         next(b for b in app.button if b.label.startswith("Next")).click().run()
         assert shown(app, f"**Step 2 of {steps}**") and not app.exception
+
+
+@pytest.mark.slow
+def test_every_other_page_on_an_imported_model_reads_joeys_data(imported, joey_runs):
+    """Inside's views, Lesson, Models, Train and Glossary on the imported model, whose training and test
+    sentences come from the files Joey's config names: neighbours are Joey's training sentences, the
+    seen-words note counts them, the Models page scores the test part."""
+    from apptest_helpers import no_exception, open_page, shown
+    from conftest import runs_folder
+
+    folder = joey_runs[SP_MODEL][0].parent
+    training = set((folder / "train.en").read_text(encoding="utf-8").splitlines())
+    with runs_folder(imported):
+        for view in INSIDE_VIEWS:
+            app = no_exception(open_page(INSIDE, model=HERE, view=view, text="three four zebra"))
+            assert not [m for m in _messages(app) if "not on this" in m], (view, _messages(app))
+            if view == "Trajectories":
+                assert shown(app, "from 500 training sentences")
+                # The seen-words note counts Joey's training file: "zebra" is in none of its 2,500 sentences.
+                assert any("**zebra** (never)" in m and "2,500 sentences" in m for m in _messages(app))
+            if view == "Neighbours":
+                sources = set(app.table[0].value["source"])
+                assert len(sources) >= 3 and sources <= training
+            if view == "Neurons":  # pattern search ran over the training sample
+                assert shown(app, "among 500 training sentences, longest first")
+        lesson = no_exception(open_page("pages/6_Lesson.py", model=HERE, sentence="three four"))
+        assert lesson.sidebar.selectbox[0].value == HERE and lesson.subheader[0].value.startswith("Step 1 of")
+        models = no_exception(open_page("pages/5_Models.py", model=HERE))
+        assert HERE in set(models.dataframe[0].value["model"])
+        next(b for b in models.button if b.label.startswith("Evaluate")).click().run()
+        test = set((folder / "test.en").read_text(encoding="utf-8").splitlines())
+        assert [m.value for m in models.success] and f"on {len(test)} test sentences" in models.success[0].value
+        for page in ("pages/4_Train.py", "pages/7_Glossary.py"):
+            no_exception(open_page(page, model=HERE))
+
+
+@pytest.mark.slow
+def test_pages_say_in_one_line_that_an_imported_models_data_is_not_here(imported):
+    """The model whose Joey data files are elsewhere: every view that needs them says so in one message,
+    naming a missing file and what still works; everything about a typed sentence still works."""
+    from apptest_helpers import no_exception, open_page, shown
+    from conftest import runs_folder
+
+    missing = "Joey NMT trained this model on data that is not on this computer: "
+    still = {"Trajectories": "fitted on the sentences you typed", "Compare": "fitted on the sentences you typed",
+             "Neurons": "the charts above need only your sentence",
+             "Neighbours": "the other views work on the sentences you type"}
+    with runs_folder(imported):
+        for view in INSIDE_VIEWS:
+            app = no_exception(open_page(INSIDE, model=ELSEWHERE, view=view, text="three four"))
+            said = [m for m in _messages(app) if missing in m]
+            assert len(said) == (view in still) and all("\n" not in m and "gone/train.en" in m for m in said), said
+            if view in still:
+                assert still[view] in said[0], said
+            if view != "Gradients":  # its own three models, no sentence box
+                assert shown(app, "cannot be counted: its training data is not on this machine")  # seen words
+        models = no_exception(open_page("pages/5_Models.py", model=ELSEWHERE))
+        next(b for b in models.button if b.label.startswith("Evaluate")).click().run()
+        error = _messages(no_exception(models))[0]
+        assert missing in error and "sentences of your own can" in error and "\n" not in error
+
+
+@pytest.mark.slow
+def test_evaluate_command_on_an_imported_model(joey_runs, imported, tmp_path, capsys):
+    """--src/--ref and --split test score the imported model; when Joey's files are not here, the import
+    warns and --split answers in one line, naming --src/--ref."""
+    import json
+
+    import yaml
+
+    from seq2seq.cli.main import main
+
+    folder = joey_runs[SP_MODEL][0].parent
+    src, ref = folder / "test.en", folder / "test.fr"
+    assert main(["evaluate", "--checkpoint", str(imported / "joey-numbers"), "--src", str(src), "--ref", str(ref)]) == 0
+    given = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", "--checkpoint", str(imported / "joey-numbers"), "--split", "test"]) == 0
+    split = json.loads(capsys.readouterr().out)
+    sources = src.read_text(encoding="utf-8").splitlines()
+    assert (given["sentences"], split["sentences"]) == (len(sources), len(set(sources))) and given["bleu"] > 0
+    assert split["data"].endswith("/test test split")
+    moved = _copy_run(joey_runs[SP_MODEL][1], tmp_path)
+    config = yaml.safe_load((moved / "config.yaml").read_text(encoding="utf-8"))
+    config["data"]["train"] = str(tmp_path / "gone" / "train")
+    (moved / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    assert main(["import-joey", str(moved), "--out", str(tmp_path / "out")]) == 0
+    warning = capsys.readouterr().err.splitlines()[-1]
+    assert warning.startswith("warning: Joey NMT trained this model on data that is not on this computer: ")
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "out"), "--split", "test"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "gone/train.en" in error and "--src FILE --ref FILE" in error
 
 
 def _copy_run(model_dir: Path, tmp_path: Path) -> Path:

@@ -8,7 +8,7 @@ from seq2seq.config import DecodeConfig
 from seq2seq.data.pairs import read_lines
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
-from seq2seq.errors import UserError
+from seq2seq.errors import TrainingDataMissing, UserError
 from seq2seq.evaluate import bleu_chrf, evaluate
 from seq2seq.data.pairs import unique_with_refs
 
@@ -26,8 +26,14 @@ def evaluate_command(args: argparse.Namespace, translator: Translator, decode: D
 
 def _inputs(args: argparse.Namespace, translator: Translator):
     if args.split:
-        split = load_split(translator.bundle.train_config, data_dir=args.data_dir, download=args.download)
+        try:
+            split = load_split(translator.bundle.train_config, data_dir=args.data_dir, download=args.download)
+        except TrainingDataMissing as exc:
+            raise TrainingDataMissing(f"{exc}; score it on files you have with --src FILE --ref FILE") from None
         pairs, refs = (split.test, split.test_refs) if args.split == "test" else (split.valid, split.valid_refs)
+        if not pairs:
+            raise UserError(f"{translator.bundle.train_config.data} has no {args.split} part; score the model on "
+                            "files you have with --src FILE --ref FILE")
         sources, references = unique_with_refs(pairs, refs)
         return sources, references, f"{translator.bundle.train_config.data} {args.split} split"
     if not args.src or not args.ref:

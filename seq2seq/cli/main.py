@@ -327,6 +327,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import_joey(args: argparse.Namespace) -> int:
+    from seq2seq.data.joey_data import missing
     from seq2seq.interop.joey import import_joey
 
     out = Path(args.out)
@@ -337,6 +338,8 @@ def run_import_joey(args: argparse.Namespace) -> int:
         raise UserError(f"cannot write the checkpoint to {out} ({exc.strerror or exc})") from None
     print(f"imported the Joey NMT model ({bundle.config.cell.upper()}, {bundle.config.attention} attention) to {out}",
           file=sys.stderr)
+    if (absent := missing(bundle.train_config)) is not None:
+        warn(f"{absent}: translating works; the views of its training and test sentences say they are missing")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 from seq2seq.config import TrainConfig
+from seq2seq.data import joey_data
 from seq2seq.data.pairs import Split, read_tsv, split_grouped
 from seq2seq.data.toy import make_toy_split
 
@@ -21,6 +22,8 @@ def _load_full_split(config: TrainConfig, data_dir, download: bool) -> Split:
         return make_toy_split(config.data[4:], seed=config.seed)
     if config.data.startswith("tsv:"):
         return split_grouped(read_tsv(config.data[4:]), seed=config.seed)
+    if config.data.startswith(joey_data.PREFIX):
+        return joey_data.load_joey_split(config)
     from seq2seq.data.corpora import (
         load_corpus,  # the registry pulls in download code only when needed
     )

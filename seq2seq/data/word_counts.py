@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seq2seq.config import TrainConfig
+from seq2seq.data import joey_data
 from seq2seq.data.corpora import cache_dir
 from seq2seq.data.pairs import Pair
 from seq2seq.data.splits import load_split
@@ -49,12 +50,15 @@ def count_words(data: str, pairs: list[Pair]) -> WordCounts:
 
 def _key(config: TrainConfig) -> str:
     """What decides the training split: the data setting, its languages, the subset kept, and for an
-    uploaded file its size and time (a new upload under the same name is counted again)."""
+    uploaded file or a Joey model's files their size and time (new files under the same name are counted
+    again)."""
     parts = {"format": FORMAT, "data": config.data, "src": config.src_lang, "tgt": config.tgt_lang,
              "max_train_pairs": config.max_train_pairs, "seed": config.seed}
     if config.data.startswith("tsv:"):
         stat = Path(config.data[4:]).stat()
         parts["file"] = [stat.st_size, stat.st_mtime]
+    if config.data.startswith(joey_data.PREFIX):  # files Joey trained on, which may be rewritten in place
+        parts["files"] = [[p.stat().st_size, p.stat().st_mtime] for p in joey_data.files(config) if p.is_file()]
     return json.dumps(parts, sort_keys=True)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from seq2seq.checkpoint import Bundle, build_model, load_checkpoint, save_checkpoint
 from seq2seq.config import TokenizerConfig, TrainConfig
+from seq2seq.data import joey_data
 from seq2seq.errors import UserError
 from seq2seq.interop import joey_config, joey_vocab, joey_weights
 from seq2seq.nn.model import Seq2Seq
@@ -34,7 +35,7 @@ def import_joey(model_dir: Path | str, out: Path | str, checkpoint: Path | str |
                                    joey_config.init_hidden_is_zero(config))
     model = build_model(model_config)
     _load(model, state, path)
-    train = _train_config(config, src.tokenizer.kind)
+    train = _train_config(config, src.tokenizer.kind, model_dir)
     metrics = {"imported_from": {"toolkit": "Joey NMT 2.3", "model_dir": str(model_dir.resolve()),
                                  "checkpoint": path.name}}
     save_checkpoint(Path(out), Bundle(model.eval(), src.tokenizer, tgt.tokenizer, train, metrics))
@@ -61,9 +62,30 @@ def _load(model: Seq2Seq, state: dict, path: Path) -> None:
     model.load_state_dict(state, strict=not model.config.tie_embeddings)
 
 
-def _train_config(config: dict, tokenizer_kind: str) -> TrainConfig:
-    """What the checkpoint says about its training: Joey's languages; `data` names the Joey run, which our
-    pages cannot reload (their test-set views say so in one line)."""
+def _train_config(config: dict, tokenizer_kind: str, model_dir: Path) -> TrainConfig:
+    """What the checkpoint says about its training: Joey's languages, and as `data` the files Joey's config
+    names (for the views of a model's own training and test sentences, wherever they are found)."""
     languages = [str(joey_config.section(config, "data", side).get("lang", side)) for side in ("src", "trg")]
-    return TrainConfig(data=f"joey:{config.get('name', 'model')}", src_lang=languages[0], tgt_lang=languages[1],
+    data = _data_setting(config, model_dir, languages)
+    return TrainConfig(data=data, src_lang=languages[0], tgt_lang=languages[1],
                        tokenizer=TokenizerConfig(kind=tokenizer_kind)).validate()
+
+
+def _data_setting(config: dict, model_dir: Path, languages: list[str]) -> str:
+    """Joey's train/dev/test as absolute paths. Joey reads a relative path from the folder it was started in,
+    which is unknown here: the folder this import runs in is tried first (the usual case), then the folder
+    above model_dir, and the first that holds the files is kept."""
+    data = joey_config.section(config, "data")
+    kind = str(data.get("dataset_type", "plain"))
+    stems = {part: _where(str(data[part]), model_dir, kind == "tsv", languages)
+             for part in joey_data.PARTS if isinstance(data.get(part), str) and data[part]}
+    return joey_data.data_setting(str(config.get("name", "model")), kind, stems)
+
+
+def _where(stem: str, model_dir: Path, tsv: bool, languages: list[str]) -> Path:
+    given = Path(stem).expanduser()
+    candidates = [given] if given.is_absolute() else [Path.cwd() / given, model_dir.resolve().parent / given]
+    for candidate in candidates:
+        if all(f.is_file() for f in joey_data.part_files(candidate, tsv, *languages)):
+            return candidate.resolve()
+    return candidates[0].resolve()

@@ -12,6 +12,7 @@ from seq2seq.config import DecodeConfig, train_config_from_dict
 from seq2seq.data.pairs import unique_with_refs
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
+from seq2seq.errors import TrainingDataMissing, UserError
 from seq2seq.evaluate import bleu_chrf, exact_match, sentence_bleu
 from seq2seq.service.models import read_json
 
@@ -19,6 +20,8 @@ __all__ = ["Evaluation", "compare_typed", "evaluate", "side_by_side", "test_set"
 
 # Sentences translated between two progress updates.
 CHUNK = 32
+# Where the Models page scores sentences a user types (named when a test split cannot be scored).
+OWN_SENTENCES = "Compare two models"
 
 
 @dataclass
@@ -30,7 +33,15 @@ class Evaluation:
 def test_set(info: ModelInfo, limit: int = 0) -> tuple[list[str], list[list[str]]]:
     """Distinct test sources of the model's own data, with all their references (first `limit`)."""
     train = read_json(info.path / "config.json").get("train", {})
-    split = load_split(train_config_from_dict(train))
+    try:
+        split = load_split(train_config_from_dict(train))
+    except TrainingDataMissing as exc:
+        raise TrainingDataMissing(f"{exc}. Its test split cannot be scored here; sentences of your own can, "
+                                  f"with a reference after a tab, under {OWN_SENTENCES}") from None
+    if not split.test:
+        raise UserError(f"{info.name}'s data has no test part (a Joey NMT config may name none), so there is no test "
+                        f"split to score; sentences of your own can be scored, with a reference after a tab, under "
+                        f"{OWN_SENTENCES}")
     sources, refs = unique_with_refs(split.test, split.test_refs)
     return (sources[:limit], refs[:limit]) if limit else (sources, refs)
 

@@ -28,7 +28,9 @@ def pattern_section(selection: Selection, family: str, activations, pieces: list
                                     value=(max(0, last // 2 - 1), last // 2), format_func=labels.get,
                                     key=f"inside_pattern_span_{family}_{len(pieces)}")
     info = selection.model
-    with user_errors(st.warning) as failed:
+    before = (f"Pattern search looks in the training sentences of {escape_markdown(info.name)}; the charts above "
+              "need only your sentence. ")
+    with user_errors(st.warning, before=before) as failed:
         ref = inside_cache.training_reference(str(info.path), info.version)
         scan = service.pattern_thresholds(ref, family, activations, start, end)
     if failed:

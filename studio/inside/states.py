@@ -71,7 +71,8 @@ def gates(trace, units: list[int], pieces: list[str]) -> None:
 
 def neighbours(selection: Selection, sentence: str) -> None:
     info = selection.model
-    before = f"Nearest neighbours need the training data of {escape_markdown(info.name)}. "
+    before = (f"Nearest neighbours need the training data of {escape_markdown(info.name)}; the other views work on "
+              "the sentences you type. ")
     with user_errors(st.warning, before=before) as failed:
         ref = inside_cache.training_reference(str(info.path), info.version)
     if failed:
