@@ -114,14 +114,16 @@ def test_a_pages_title_is_the_same_in_the_menu_and_in_its_browser_tab():
         assert [ast.literal_eval(call.args[0]) for call in starts] == [page.title], view.relative_to(REPO)
 
 
-def test_the_lesson_steps_prose_never_writes_a_step_number():
-    """Numbers come from STEPS' order (studio/lesson/steps/common.number): moving a step renumbers its mentions."""
+def test_the_lesson_never_writes_a_step_number():
+    """Numbers come from STEPS' order (studio/lesson/steps/common.number): moving a step renumbers its mentions,
+    in the steps' prose and in the page's help text and caption (view.py) alike."""
     import re
 
     from studio.lesson.steps import STEPS
     from studio.lesson.steps.common import number
 
-    written = [f"{path.name}:{line_number}" for path in sorted((STUDIO / "lesson" / "steps").glob("*.py"))
+    lesson = STUDIO / "lesson"
+    written = [f"{path.relative_to(lesson)}:{line_number}" for path in sorted(lesson.rglob("*.py"))
                for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if re.search(r"\b[Ss]teps? \d", line)]
     assert written == []

@@ -19,10 +19,10 @@ from seq2seq.service import GradientCurve, ModelInfo, SourceWalk, Trace
 from studio.shared import cache as shared_cache
 from studio.shared.selection import cached_translator
 
-# The design's classic model (plain tanh RNN, no attention) carries steps 1-6; step 8 sets a GRU with
-# attention against its no-attention twin, the two (and STORY) trained on one data set and budget, so that
-# attention is what differs; step 7 uses the three vanishing-gradient models. Step 5's reference
-# translation comes from the app's best model, the default.
+# The design's classic model (plain tanh RNN, no attention) carries the steps from the cell to training; the
+# attention step sets a GRU with attention against its no-attention twin, the two (and STORY) trained on one
+# data set and budget, so that attention is what differs; the gradient step uses the three vanishing-gradient
+# models. The training step's reference translation comes from the app's best model, the default.
 STORY = "plain-rnn-en-fr"
 ATTENTION = "tatoeba-en-fr-attn"
 TWIN = "tatoeba-en-fr-noattn"

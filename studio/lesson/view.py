@@ -13,6 +13,7 @@ import streamlit as st
 
 from studio.lesson import cache
 from studio.lesson.steps import STEPS, Context
+from studio.lesson.steps.common import number as step_number  # show() has a local `number`
 from studio.lesson.words import MAX_WORDS, default_focus, sentence_words
 from studio.shared import coverage, query
 from studio.shared.examples import EVERYDAY
@@ -75,7 +76,8 @@ def follow(words: list[str]) -> int:
     st.session_state["word"] = value
     st.pills("Follow a word: it is highlighted in every step's view", list(range(len(words))),
              key=query.widget_key("word", fallback, int), on_change=keep_word, format_func=lambda k: escape_markdown(words[k]),
-             help="The framed rows of steps 1-3, the red columns of step 8 and the red letters of step 7.")
+             help=f"The framed rows of steps {step_number('cell')}-{step_number('bridge')}, the red columns of step "
+                  f"{step_number('attention')} and the red letters of step {step_number('gradient')}.")
     query.publish({"word": value if value != fallback else None})
     return value
 
@@ -92,8 +94,9 @@ def show() -> None:
     if selection is None:
         return
     st.caption(f"One sentence through a classic RNN encoder-decoder, with the shipped models whatever the sidebar "
-               f"picks: {cache.STORY} (the design's plain tanh RNN, no attention) in steps 1-6, grad-rnn, grad-gru "
-               f"and grad-lstm in step 7, {cache.ATTENTION} and its twin without attention in step 8.")
+               f"picks: {cache.STORY} (the design's plain tanh RNN, no attention) in steps {step_number('cell')}-"
+               f"{step_number('training')}, grad-rnn, grad-gru and grad-lstm in step {step_number('gradient')}, "
+               f"{cache.ATTENTION} and its twin without attention in step {step_number('attention')}.")
     text = sentence_box()
     words = sentence_words(text)
     if not words:
