@@ -7,18 +7,16 @@ import streamlit as st
 from seq2seq import service
 from seq2seq.service import notation
 from studio.lesson import cache, charts
-from studio.lesson.steps.common import EXAMPLES, Context, equation, has_model, number, offer, scrubber, show
+from studio.lesson.steps.common import EXAMPLES, Context, decoded, equation, has_model, number, offer, scrubber, show
 from studio.lesson.words import latex_vector, quoted, quoted_piece, word_pieces
 from studio.shared import glossary
 from studio.shared.text import escape_markdown
 
 
 def attention(ctx: Context) -> None:
-    info = cache.model(cache.ATTENTION)
-    if info is None:
+    if (model := decoded(cache.ATTENTION, ctx)) is None:
         return
-    config = cache.summary(info).config
-    trace = cache.trace(info, ctx.text)
+    info, config, trace = model
     steps = [s for s in trace.steps if s.attention is not None]
     if not steps:
         st.info(f"{info.name} has no attention.")

@@ -1,14 +1,17 @@
 """What every step of the Lesson shares: the followed sentence (Context), a step's entry (Step), its place in the lesson
-(number), the example sentences offered, and the helpers that draw (a chart, an equation, the decoding-step slider)."""
+(number), the model and trace the decoding steps open with (decoded), the example sentences offered, and the helpers
+that draw (a chart, an equation, the decoding-step slider)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import altair as alt
 import streamlit as st
 
 from seq2seq import service
+from seq2seq.config import ModelConfig
+from studio.lesson import cache
 from studio.shared import query, render
 
 # Sentences offered when the learner's own does not show a contrast, with a reference translation each.
@@ -44,6 +47,22 @@ def number(name: str) -> int:
     if name not in names:
         raise ValueError(f"no lesson step draws with {name!r}; the steps are {names}")
     return names.index(name) + 1
+
+
+class Decoded(NamedTuple):
+    """What the decoding steps (softmax, greedy, attention) start from."""
+    info: service.ModelInfo  # a shipped model of the lesson
+    config: ModelConfig  # its architecture
+    trace: service.Trace  # its greedy decoding of the followed sentence
+
+
+def decoded(name: str, ctx: Context) -> Decoded | None:
+    """The shipped model `name` with its greedy trace of the followed sentence; None (and cache.model's note on
+    screen) where this checkout lacks the model."""
+    info = cache.model(name)
+    if info is None:
+        return None
+    return Decoded(info, cache.summary(info).config, cache.trace(info, ctx.text))
 
 
 @dataclass(frozen=True)

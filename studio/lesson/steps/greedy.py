@@ -7,17 +7,16 @@ import streamlit as st
 
 from seq2seq.service import notation
 from studio.lesson import cache, charts
-from studio.lesson.steps.common import EXAMPLES, Context, equation, number, offer, scrubber, show
+from studio.lesson.steps.common import EXAMPLES, Context, decoded, equation, number, offer, scrubber, show
 from studio.lesson.words import latex_text, piece_text, quoted, quoted_piece
 from studio.shared import glossary
 from studio.shared.charts.pieces import candidates_frame
 
 
 def greedy(ctx: Context) -> None:
-    info = cache.model(cache.STORY)
-    if info is None:
+    if (story := decoded(cache.STORY, ctx)) is None:
         return
-    trace = cache.trace(info, ctx.text)
+    info, trace = story.info, story.trace
     beam = cache.trace(info, ctx.text, cache.BEAM)
     steps = trace.steps
     t = scrubber(len(steps))

@@ -7,18 +7,16 @@ import streamlit as st
 
 from seq2seq.service import notation
 from studio.lesson import cache, charts
-from studio.lesson.steps.common import Context, equation, scrubber, show
+from studio.lesson.steps.common import Context, decoded, equation, scrubber, show
 from studio.lesson.words import latex_text, piece_text, quoted, quoted_piece
 from studio.shared import glossary
 from studio.shared.charts.pieces import candidates_frame
 
 
 def softmax(ctx: Context) -> None:
-    info = cache.model(cache.STORY)
-    if info is None:
+    if (story := decoded(cache.STORY, ctx)) is None:
         return
-    config = cache.summary(info).config
-    trace = cache.trace(info, ctx.text)
+    info, config, trace = story
     t = scrubber(len(trace.steps))
     step = trace.steps[t - 1]
     probabilities = cache.distributions(info, ctx.text, trace.output_ids)[t - 1]
