@@ -200,28 +200,28 @@ VIEWS = {
                    "whole one; sampling draws at random. Colour = log-probability of each piece: dark = unlikely.",
                    ("beam", "sampling", "nats")),
     "teacher_forcing": ("For each piece of your reference: the probability the model gives it when it has been fed "
-                        "the reference so far (blue), next to the probability of the piece the model itself would "
-                        "have chosen there (orange). Where orange is much higher, the model disagrees with the "
-                        "reference.", ("teacher_forcing",)),
+                        "the reference so far (blue, the left bar of each pair), next to the probability of the "
+                        "piece the model itself would have chosen there (orange, the right bar). Where orange is much "
+                        "higher, the model disagrees with the reference.", ("teacher_forcing",)),
     "candidates": ("The model's next-piece distribution at this step: the most likely pieces and their "
-                   "probabilities. The piece actually taken is in orange; with sampling or forcing it need not be "
-                   "the top one.", ("entropy",)),
+                   "probabilities. The piece actually taken is in orange, framed in black; with sampling or "
+                   "forcing it need not be the top one.", ("entropy",)),
     "step_attention": ("Where the decoder looked while choosing this step's piece: the attention weight of each "
                        "source piece. The weights sum to 1.", ("attention",)),
     "beam_tree": ("Each dot is a partial translation ending in the piece written beside it; a line joins it to "
                   "the hypothesis it extends. Steps go left to right; the translation the search returned is the "
                   "top row, in bold, and below each hypothesis its extensions come best score (total "
-                  "log-probability) first. Blue ones stay in the beam, green ones ended with </s>, grey ones (shown "
-                  "on request) were pruned because better ones filled the beam. A branch that stops was dropped "
-                  "at the next step. A long sentence shows the steps around the current one; \u2026 marks "
-                  "branches that began earlier.", ("beam",)),
+                  "log-probability) first. Blue circles stay in the beam, green squares ended with </s>, grey "
+                  "triangles (shown on request) were pruned because better ones filled the beam. A branch that "
+                  "stops was dropped at the next step. A long sentence shows the steps around the current one; "
+                  "\u2026 marks branches that began earlier.", ("beam",)),
     "equations": ("The decoder's equations for this model's cell and attention, with the numbers this step "
                   "actually computed: long vectors show their first values, size and mean.",
                   ("gates", "attention", "bahdanau", "input_feeding", "preactivation", "entropy")),
     "trajectories": ("Every hidden state is a point in a space with hundreds of dimensions; PCA draws its shadow "
-                     "on two directions. One sentence becomes a path through that space, one point per piece. Grey "
-                     "dots are states of the model's training sentences, so you see which region your sentence "
-                     "visits.", ("pca", "variance")),
+                     "on two directions. One sentence becomes a path through that space, one point per piece (each "
+                     "path with its own colour and dash). Grey dots are states of the model's training sentences, "
+                     "so you see which region your sentence visits.", ("pca", "variance")),
     "compare": ("Change one source word and feed both sentences the original output. For each output step, the "
                 "bar is the KL divergence between the two next-piece distributions: high where the changed word "
                 "matters for that step.", ("kl", "teacher_forcing")),
@@ -236,9 +236,10 @@ VIEWS = {
                    "writes anything. Scoring both models by source length shows the cost: the no-attention line "
                    "falls faster as sentences get longer.", ("attention", "bleu")),
     "training": ("Loss is the cross-entropy per target piece in nats (the training curve includes label "
-                 "smoothing); perplexity = exp(loss). Blue = training batches, red = the validation set the model "
-                 "never trains on: when red turns up while blue goes down, the model starts to overfit. The third "
-                 "chart is the score on validation sentences it translates itself.",
+                 "smoothing); perplexity = exp(loss). Blue solid line = training batches, red dashed line = the "
+                 "validation set the model never trains on: when the red dashed line turns up while the blue one "
+                 "goes down, the model starts to overfit. The third chart is the score on validation sentences "
+                 "it translates itself.",
                  ("perplexity", "label_smoothing", "bleu")),
     "scores": ("BLEU and chrF measure overlap with the reference translations on the test split, which the model "
                "never saw; sentence BLEU is the same for one sentence (noisy, but good for finding bad ones).",
@@ -268,18 +269,22 @@ VIEWS = {
                        ("softmax", "logit", "vocabulary", "decoder")),
     "lesson_greedy": ("The translation as chips, one per decoding step: solid = written, framed in red = this "
                       "step, faded = still to come; colour = the probability it was taken with. The bars are this "
-                      "step's best candidates: greedy takes the top one.", ("greedy", "beam", "decoding_step", "eos")),
-    "lesson_training": ("Left: the training loss (blue) and validation loss (red) of the shipped model while it "
-                        "trained, and the loss of a uniform guess (dashed). Right: validation BLEU. Bottom: −log p "
-                        "of each piece of the reference for your sentence, teacher forced; their mean (red) is "
-                        "the loss.", ("cross_entropy", "adam", "teacher_forcing", "overfitting", "bleu")),
-    "lesson_gradient": ("For each cell, the size of the gradient that reaches a source letter against the number "
-                        "of recurrent steps between that letter and the output step being trained (log scale). A "
-                        "falling line is a vanishing gradient.", ("vanishing_gradient", "gradient", "gru", "lstm")),
+                      "step's best candidates: greedy takes the top one (red, framed in black).",
+                      ("greedy", "beam", "decoding_step", "eos")),
+    "lesson_training": ("Left: the training loss (blue, solid) and validation loss (red, dashed) of the shipped "
+                        "model while it trained, and the loss of a uniform guess (grey dashed rule). Right: "
+                        "validation BLEU (green, dotted). Bottom: −log p of each piece of the reference for your "
+                        "sentence, teacher forced; their mean (red) is the loss.",
+                        ("cross_entropy", "adam", "teacher_forcing", "overfitting", "bleu")),
+    "lesson_gradient": ("For each cell (one line each, with its own colour, dash and point shape), the size of the "
+                        "gradient that reaches a source letter against the number of recurrent steps between that "
+                        "letter and the output step being trained (log scale). A falling line is a vanishing "
+                        "gradient.", ("vanishing_gradient", "gradient", "gru", "lstm")),
     "lesson_attention": ("One row per output piece, one column per source piece; a dark cell means that while "
                          "writing that output piece the decoder gave that source piece a large attention weight. "
                          "Each row sums to 1. The black row is the decoding step of the slider, the red columns "
-                         "the word you follow.", ("attention", "context_vector", "softmax", "fixed_vector")),
+                         "the word you follow (in the bars of the step alone, red and framed in black).",
+                         ("attention", "context_vector", "softmax", "fixed_vector")),
 }
 
 HELP = {
