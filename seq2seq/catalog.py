@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from seq2seq.checkpoint import WEIGHTS
+from seq2seq.data import joey_data
 from seq2seq.errors import UserError
 from seq2seq.files import read_json
 
@@ -28,7 +29,7 @@ class ModelInfo:
     name: str  # "tatoeba-en-fr" for shipped models, "runs/<id>" for user runs
     path: Path
     task: str  # "translation" or "toy"
-    data: str
+    data: str  # the `data` setting, as pages show it (a Joey model's three paths shortened)
     direction: str  # "en→fr" or the toy task's name
     score: str  # e.g. "BLEU 41.2 (test, greedy)"
     shipped: bool
@@ -87,6 +88,7 @@ def _described(path: Path, name: str, shipped: bool, versions: tuple) -> ModelIn
         return None
     train = config.get("train", {}) if isinstance(config, dict) else {}
     data = str(train.get("data", "?"))
+    data = joey_data.label(data) if data.startswith(joey_data.PREFIX) else data  # three paths, shown shorter
     toy = data.startswith("toy:")
     direction = data[4:] if toy else f"{train.get('src_lang', '?')}→{train.get('tgt_lang', '?')}"
     return ModelInfo(name, path, "toy" if toy else "translation", data, direction, _score_label(metrics), shipped,

@@ -106,6 +106,14 @@ def test_the_import_records_joeys_files_where_they_are(tmp_path, monkeypatch):
     assert _data_setting(config, model_dir, ["en", "fr"]) == "joey:numbers"
 
 
+def test_pages_show_a_joey_data_setting_shortened():
+    from seq2seq.data.joey_data import label
+
+    assert label("joey:/d/iwslt/train|/d/iwslt/valid|/d/iwslt/test") == "joey:/d/iwslt/{train,valid,test}"
+    assert label("joey:tsv:/d/train|/e/dev|") == "joey:tsv:/d/train, /e/dev"
+    assert label("joey:numbers") == "joey:numbers"
+
+
 def test_a_joey_data_setting_loads_its_files_or_says_in_one_line_what_is_missing(tmp_path):
     from seq2seq.config import TrainConfig
     from seq2seq.data.pairs import Pair
@@ -327,6 +335,7 @@ def test_every_other_page_on_an_imported_model_reads_joeys_data(imported, joey_r
             assert not [m for m in _messages(app) if "not on this" in m], (view, _messages(app))
             if view == "Trajectories":
                 assert shown(app, "from 500 training sentences")
+                assert f"data: joey:{folder}/{{train,dev,test}}" in app.sidebar.caption[0].value.replace("\\", "")
                 # The seen-words note counts Joey's training file: "zebra" is in none of its 2,500 sentences.
                 assert any("**zebra** (never)" in m and "2,500 sentences" in m for m in _messages(app))
             if view == "Neighbours":
@@ -445,3 +454,37 @@ def test_a_checkpoint_that_is_more_than_weights_is_refused(joey_runs, tmp_path, 
     with pytest.raises(UserError, match="not loadable as weights only"):
         import_joey(model_dir, tmp_path / "out")
     assert "code ran" not in capsys.readouterr().out
+
+
+@pytest.fixture
+def chromium(request):
+    """(page, server url): Debian's chromium on an app server whose runs folder is runs_dir; skipped without
+    Playwright or chromium."""
+    from conftest import playwright_or_skip
+
+    playwright_or_skip()
+    return request.getfixturevalue("browser_page"), request.getfixturevalue("server_url")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_inside_page_in_chromium_on_an_imported_model(joey_runs, runs_dir, chromium):
+    """The Inside page in a real browser on the imported model, its paths drawn over Joey's training
+    sentences: no exception, no console error, charts drawn inside their columns (screenshot
+    test-artifacts/joey-inside.png)."""
+    from conftest import ARTIFACTS, settle
+    from test_browser_views import Console, check
+
+    from seq2seq.interop.joey import import_joey
+
+    page, url = chromium
+    import_joey(joey_runs[SP_MODEL][1], runs_dir / "joey-numbers")
+    console = Console(page)
+    page.goto(f"{url}/Inside_the_model?model={HERE}&view=Trajectories&text=three+four+five%0Aseven+eight")
+    settle(page)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length >= 2")
+    check(page, console, "inside on the imported model")
+    text = page.get_by_test_id("stMain").inner_text()
+    assert "from 500 training sentences" in text and "not on this" not in text
+    page.mouse.move(0, 0)  # no tooltip in the picture
+    page.screenshot(path=str(ARTIFACTS / "joey-inside.png"), full_page=True)

@@ -46,6 +46,20 @@ def _recorded(data: str) -> tuple[bool, list[Path | None]] | None:
     return tsv, [Path(stem) if stem else None for stem in stems]
 
 
+def label(data: str) -> str:
+    """The setting as a page shows it: "joey:/data/iwslt14/{train,valid,test}" for parts in one folder, each
+    path in full otherwise (the setting itself runs to three absolute paths)."""
+    recorded = _recorded(data)
+    if recorded is None:
+        return data
+    tsv, stems = recorded
+    named = [stem for stem in stems if stem is not None]
+    kind = PREFIX + (TSV if tsv else "")
+    if len(named) > 1 and len({stem.parent for stem in named}) == 1:
+        return f"{kind}{named[0].parent}/{{{','.join(stem.name for stem in named)}}}"
+    return kind + ", ".join(str(stem) for stem in named)
+
+
 def part_files(stem: Path, tsv: bool, src_lang: str, tgt_lang: str) -> list[Path]:
     """The files Joey reads for one part: STEM.tsv, or STEM.<src> and STEM.<tgt> (the suffix appended, as
     Joey appends it: train.bpe -> train.bpe.en)."""
