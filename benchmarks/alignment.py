@@ -22,7 +22,14 @@ import argparse
 import json
 
 from benchmarks.common import REPO, machine, set_threads, write_result
-from seq2seq.analysis.alignment import METHODS, align, alignment_error_rate, diagonal_links, end_of_source_mass, read_gold
+from seq2seq.analysis.alignment import (
+    METHODS,
+    align,
+    alignment_error_rate,
+    diagonal_links,
+    end_of_source_mass,
+    read_gold,
+)
 from seq2seq.catalog import list_models
 from seq2seq.data.corpora import SHARED_DATA
 from seq2seq.data.pairs import unique_with_refs

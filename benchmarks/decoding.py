@@ -30,10 +30,10 @@ from benchmarks.joey_run import translate as joey_translate
 from benchmarks.quality_per_minute import JOEY_DIR
 from seq2seq.checkpoint import load_checkpoint
 from seq2seq.config import DecodeConfig
+from seq2seq.data.pairs import unique_with_refs
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
 from seq2seq.evaluate import bleu_chrf, exact_match
-from seq2seq.data.pairs import unique_with_refs
 
 GOAL = ">= 300 sentences/s greedy on 2 cores (Tatoeba model)"
 

@@ -28,8 +28,8 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import REPO, machine, write_result
 from seq2seq.catalog import find_model
-from seq2seq.service import load_translator
 from seq2seq.data.splits import load_split
+from seq2seq.service import load_translator
 
 GOAL = "each view rerenders in <= 1 s for a 20-piece sentence after the first load"
 VIEWS = ("Trajectories", "Compare", "Neurons", "Neighbours", "Bottleneck")

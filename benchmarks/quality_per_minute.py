@@ -30,11 +30,10 @@ from benchmarks.joey_env import joey_python
 from benchmarks.joey_run import train_for, translate
 from benchmarks.ours_run import last_validation, train
 from benchmarks.tatoeba import joey_run_config, train_config
-from seq2seq.data.pairs import Split
+from seq2seq.data.pairs import Split, unique_with_refs
 from seq2seq.data.splits import load_split
 from seq2seq.data.tokenizer import load_tokenizer
 from seq2seq.evaluate import bleu_chrf
-from seq2seq.data.pairs import unique_with_refs
 
 GOAL = "higher validation BLEU than Joey NMT at 10 and at 30 minutes of training on 2 cores"
 JOEY_DIR = Path.home() / ".cache" / "seq2seq" / "benchmarks"

@@ -6,7 +6,6 @@ from typing import Any, Callable
 from sacrebleu.metrics import BLEU, CHRF
 
 
-
 def _ref_streams(references: list[list[str]]) -> list[list[str]]:
     """sacreBLEU wants k equally long streams; repeating a sentence's first reference changes no score
     (BLEU clips n-gram counts by the max over references and picks the closest length)."""

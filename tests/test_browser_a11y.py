@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import re
 
+import axe
 import pytest
 from conftest import ARTIFACTS, ROOT, playwright_or_skip, settle
-
-import axe
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()

@@ -13,8 +13,8 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 import conftest
+import pytest
 from conftest import ARTIFACTS, BROWSER_WAIT_MS, ROOT, playwright_or_skip
 
 from seq2seq.catalog import DEFAULT_MODEL

@@ -4,9 +4,9 @@ import json
 import os
 import shutil
 
-from seq2seq.catalog import list_models
-
 from conftest import DATES_CHECKPOINT
+
+from seq2seq.catalog import list_models
 
 
 def test_a_rewritten_metrics_file_changes_the_listed_score(tmp_path):

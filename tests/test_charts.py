@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from seq2seq.service import load_translator
 from seq2seq.checkpoint import Bundle, build_model
 from seq2seq.config import DecodeConfig
 from seq2seq.decoding.translator import Translator
+from seq2seq.service import load_translator
 from studio.shared.charts import attention, pieces
 from studio.shared.charts import beam as beam_charts
 from studio.shared.text import escape_markdown, sentences, show_piece

@@ -1,8 +1,7 @@
 """The contrastive explanation's chart and the what-the-model-has-seen notes, without a browser."""
-from studio.shared.coverage import bytes_text, language_text, words_text
-from studio.shared.charts.contrast import contrast_chart, contrast_frame
-
 from seq2seq.analysis.coverage import BytePieces, Coverage, WordSeen
+from studio.shared.charts.contrast import contrast_chart, contrast_frame
+from studio.shared.coverage import bytes_text, language_text, words_text
 
 LABELS = {"attention": "attention", "saliency": "saliency (gradient norm)", "gradient_x_input": "gradient × input",
           "integrated_gradients": "integrated gradients"}

@@ -19,10 +19,10 @@ from seq2seq.checkpoint import (
 )
 from seq2seq.config import ModelConfig, model_config_from_dict
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
 from seq2seq.nn.model import Seq2Seq, parameter_upper_bound
+from seq2seq.symbols import BOS_ID
 
 CONFIGS = [
     {"cell": "gru", "attention": "bahdanau"},

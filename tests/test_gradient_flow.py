@@ -8,8 +8,8 @@ import torch
 
 from seq2seq.analysis.gradient_flow import distances, gradient_flow, mean_curve
 from seq2seq.config import ModelConfig
-from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, EOS_ID
 
 
 def untrained(cell: str, seed: int = 0) -> Seq2Seq:

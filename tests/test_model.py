@@ -7,11 +7,11 @@ from torch import nn
 
 from seq2seq.config import ATTENTIONS, ModelConfig
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID, PAD_ID
 from seq2seq.errors import UserError
 from seq2seq.nn.cells import gru_gates, lstm_gates, rnn_preactivation
 from seq2seq.nn.decoder import DecoderState, StepDetails
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, PAD_ID
 
 SOURCES = [[4, 5, 6, 7, 8, 3], [9, 10, 3], [11, 3]]  # different lengths: rows 1 and 2 are padded
 

@@ -21,8 +21,8 @@ from seq2seq.analysis.states import (
     reference_sample,
     trace_states,
 )
-from seq2seq.service import load_translator
 from seq2seq.data.pairs import Pair
+from seq2seq.service import load_translator
 
 SMALL_SAMPLE = 24
 

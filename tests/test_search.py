@@ -8,11 +8,11 @@ from torch import nn
 from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import collate, encode_pairs, pad_batch
 from seq2seq.data.pairs import Pair
-from seq2seq.symbols import EOS_ID, PAD_ID
 from seq2seq.decoding.beam import beam_search
 from seq2seq.decoding.forced import forced_logprobs
 from seq2seq.decoding.free_run import filter_distribution, free_run
 from seq2seq.decoding.translator import Translator
+from seq2seq.symbols import EOS_ID, PAD_ID
 
 DATES = ["March 5, 1987", "12/03/1999", "Tue 4 jan 2000", "1961 October 30", "august 9 2021",
          "Sunday, May 1, 1955", "7.11.1972"]

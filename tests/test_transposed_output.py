@@ -3,12 +3,11 @@ decodings must be those of the layer itself, and the copy must step aside whenev
 or a gradient is wanted."""
 import pytest
 import torch
+from conftest import DATES_CHECKPOINT
 
 from seq2seq.checkpoint import load_checkpoint
 from seq2seq.config import DecodeConfig
 from seq2seq.decoding.translator import Translator, load_translator
-
-from conftest import DATES_CHECKPOINT
 
 SENTENCES = ["March 5, 1987", "the 3rd of july 2001", "12/25/1999", "1 jan 2020"]
 

@@ -17,9 +17,9 @@ import torch
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.errors import UserError
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, EOS_ID
 
 METHODS = ("saliency", "gradient_x_input", "integrated_gradients")
 LABELS = {"saliency": "saliency (gradient norm)", "gradient_x_input": "gradient × input",

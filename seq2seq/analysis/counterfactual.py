@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from seq2seq.symbols import EOS_ID
 from seq2seq.data.tokenizer import SentencePieceTokenizer
 from seq2seq.decoding.forced import next_piece_distributions
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator
+from seq2seq.symbols import EOS_ID
 
 
 @dataclass

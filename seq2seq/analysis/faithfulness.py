@@ -16,9 +16,9 @@ import torch
 
 from seq2seq.analysis.attribution import METHODS, Attribution
 from seq2seq.analysis.contrastive import Contrast
-from seq2seq.symbols import PAD_ID
 from seq2seq.decoding.forced import forced_logprobs, teacher_forced
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import PAD_ID
 
 ATTENTION = "attention"
 POINTERS = (ATTENTION, *METHODS)

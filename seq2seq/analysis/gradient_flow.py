@@ -17,8 +17,8 @@ import torch
 
 from seq2seq.analysis.private_copy import private_copy
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, EOS_ID
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 import threading
 import weakref
-from typing import Iterator
 from contextlib import contextmanager
+from typing import Iterator
 
 from torch import nn
 

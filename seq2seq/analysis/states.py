@@ -17,11 +17,11 @@ import torch
 from seq2seq.analysis.cache import cache_dir, cache_key, load_arrays, save_arrays
 from seq2seq.data.pairs import Pair
 from seq2seq.data.splits import load_split
-from seq2seq.symbols import EOS_ID
 from seq2seq.decoding.forced import teacher_forced
 from seq2seq.decoding.trace import Trace
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
+from seq2seq.symbols import EOS_ID
 
 FAMILIES = ("encoder_forward", "encoder_backward", "decoder")
 # Enough sentences for a stable projection and varied neighbours; a few seconds once per checkpoint.

@@ -5,12 +5,11 @@ import argparse
 from typing import Any
 
 from seq2seq.config import DecodeConfig
-from seq2seq.data.pairs import read_lines
+from seq2seq.data.pairs import read_lines, unique_with_refs
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import TrainingDataMissing, UserError
 from seq2seq.evaluate import bleu_chrf, evaluate
-from seq2seq.data.pairs import unique_with_refs
 
 
 def evaluate_command(args: argparse.Namespace, translator: Translator, decode: DecodeConfig) -> dict[str, Any]:

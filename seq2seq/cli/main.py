@@ -18,7 +18,6 @@ from seq2seq.config import DecodeConfig, train_config_from_dict
 from seq2seq.errors import CorpusMissing, UserError
 from seq2seq.files import read_json
 
-
 ALIGN_HELP = """\
 Force the model to read each French sentence after its English one and turn the attention into word
 links, one output line per input line (same count, same order), in Pharaoh format: 'i-j' pairs, i the

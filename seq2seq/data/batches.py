@@ -12,8 +12,8 @@ import torch
 
 from seq2seq.data.pairs import Pair
 from seq2seq.data.tokenizer import Tokenizer
-from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.errors import UserError
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 
 
 @dataclass

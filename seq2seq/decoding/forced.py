@@ -10,10 +10,10 @@ from typing import NamedTuple
 import torch
 
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID, EOS_ID
 from seq2seq.nn.decoder import StepHook
 from seq2seq.nn.encoder import EncoderOutput
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, EOS_ID
 
 
 class ForcedRun(NamedTuple):

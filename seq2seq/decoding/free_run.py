@@ -9,10 +9,10 @@ import torch
 
 from seq2seq.config import DecodeConfig
 from seq2seq.data.batches import pad_batch
-from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.decoding.trace import Hypothesis
 from seq2seq.nn.decoder import StepDetails, StepHook
 from seq2seq.nn.model import Seq2Seq
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 
 
 def free_run(model: Seq2Seq, sources: list[list[int]], decode: DecodeConfig,

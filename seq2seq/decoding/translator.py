@@ -8,12 +8,12 @@ import torch
 from seq2seq.checkpoint import Bundle, load_checkpoint
 from seq2seq.config import DecodeConfig
 from seq2seq.data.tokenizer import clean_text
-from seq2seq.symbols import EOS_ID
 from seq2seq.decoding.beam import beam_search
 from seq2seq.decoding.forced import teacher_forced
 from seq2seq.decoding.free_run import free_run
 from seq2seq.decoding.recorder import Recorder, encoder_halves
 from seq2seq.decoding.trace import Hypothesis, Trace
+from seq2seq.symbols import EOS_ID
 
 # Batching sentences of similar length wastes little on padding and uses the CPU's vector units.
 BATCH_SIZE = 64

@@ -25,9 +25,9 @@ from typing import Any, Iterator
 
 from seq2seq.catalog import REPO_ROOT, runs_root
 from seq2seq.checkpoint import TRAINER_STATE, WEIGHTS
-from seq2seq.files import write_text
 from seq2seq.data.upload import validate_tsv
 from seq2seq.errors import UserError
+from seq2seq.files import write_text
 from seq2seq.jobs.events import Event, last_event, read_jsonl
 from seq2seq.training.recipe import check_recipe
 

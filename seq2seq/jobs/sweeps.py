@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from seq2seq.catalog import REPO_ROOT, runs_root
-from seq2seq.files import write_text
 from seq2seq.config import ATTENTIONS, CELLS
 from seq2seq.errors import UserError
+from seq2seq.files import write_text
 from seq2seq.jobs import runs
 from seq2seq.training.presets import get_preset
 from seq2seq.training.recipe import check_recipe

@@ -25,11 +25,11 @@ import torch
 from torch import nn
 
 from seq2seq.config import ModelConfig
-from seq2seq.symbols import PAD_ID
 from seq2seq.nn.attention import SCORERS
 from seq2seq.nn.cells import GATE_FUNCTIONS
 from seq2seq.nn.fused import run_over_time
 from seq2seq.nn.transposed import TransposedLinear
+from seq2seq.symbols import PAD_ID
 
 CELL_CLASSES = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}
 

@@ -10,10 +10,10 @@ import torch
 from torch import nn
 
 from seq2seq.config import ModelConfig
-from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 from seq2seq.nn.attention import SCORERS
 from seq2seq.nn.decoder import Decoder, DecoderState, Memory, StepDetails, StepHook
 from seq2seq.nn.encoder import Encoder, EncoderOutput
+from seq2seq.symbols import BOS_ID, EOS_ID, PAD_ID
 
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 

@@ -12,7 +12,13 @@ import numpy as np
 from seq2seq.analysis import units
 from seq2seq.analysis.bottleneck import cached_scores, scores_by_length
 from seq2seq.analysis.counterfactual import (
-    Counterfactual, counterfactual, known_word, reads_words, similar_words, source_words, swap_word,
+    Counterfactual,
+    counterfactual,
+    known_word,
+    reads_words,
+    similar_words,
+    source_words,
+    swap_word,
 )
 from seq2seq.analysis.neighbours import METRICS, StateIndex, describe
 from seq2seq.analysis.projection import SPACES, Projection, cached_spaces, fit_spaces

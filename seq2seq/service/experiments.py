@@ -9,14 +9,14 @@ import pandas as pd
 from seq2seq.analysis.comparison import Comparison, compare
 from seq2seq.analysis.length_accuracy import exact_match_by_length
 from seq2seq.analysis.readings import Learning, learning, length_sentences
-from seq2seq.checkpoint import read_config
-from seq2seq.checkpoint import load_checkpoint
+from seq2seq.checkpoint import load_checkpoint, read_config
 from seq2seq.data.splits import load_split
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
 from seq2seq.jobs import runs, sweeps
 from seq2seq.jobs.curves import CURVE_FIELDS, curve_rows
 from seq2seq.jobs.sweeps import MAX_VALUES, MIN_VALUES, SETTINGS, Sweep, Variant, cancel, list_sweeps, plan
+
 # The sweep as it stands, after starting whatever the run limit now allows.
 from seq2seq.jobs.sweeps import status as sweep_status
 

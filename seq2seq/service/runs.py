@@ -11,14 +11,10 @@ from seq2seq.data.toy import TASKS
 from seq2seq.data.upload import MAX_UPLOAD_BYTES, MIN_PAIRS, validate_tsv
 from seq2seq.errors import UserError
 from seq2seq.jobs.events import Event, continued, latest, merge
-from seq2seq.training.presets import PRESETS, get_preset
-from seq2seq.training.recipe import (
-    ScheduleFit, check_recipe, schedule_fit, target_pieces, train_command, vocabulary_fit,
-)
 from seq2seq.jobs.runs import (
     LIVE,
-    RECIPE,
     MAX_THREADS,
+    RECIPE,
     RunStatus,
     delete,
     launch,
@@ -30,6 +26,15 @@ from seq2seq.jobs.runs import (
     run_dir,
     status,
     stop,
+)
+from seq2seq.training.presets import PRESETS, get_preset
+from seq2seq.training.recipe import (
+    ScheduleFit,
+    check_recipe,
+    schedule_fit,
+    target_pieces,
+    train_command,
+    vocabulary_fit,
 )
 
 __all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES", "MIN_PAIRS", "PRESETS", "TASKS", "Event", "RunStatus",

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from seq2seq.config import DecodeConfig
 from seq2seq.data.tokenizer import clean_text
-from seq2seq.symbols import BOS_ID, PAD_ID, UNK_ID
 from seq2seq.decoding.trace import BeamNode, StepTrace, Trace
 from seq2seq.decoding.trace_page import trace_page, vega_script
 from seq2seq.decoding.translator import Translator
 from seq2seq.errors import UserError
+from seq2seq.symbols import BOS_ID, PAD_ID, UNK_ID
 
 # The trace's records are plain frozen dataclasses: the app reads them, so they come through this door too.
 # trace_page: one decoding as one offline page; vega_script: the Vega bundle it inlines (the notebook's charts too).

@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from seq2seq.config import TrainConfig
+from seq2seq.data import joey_data
 from seq2seq.data.download import file_sha256
 from seq2seq.data.pairs import Split
 
@@ -83,13 +85,16 @@ def split_sha256(split: Split) -> str:
     return digest.hexdigest()
 
 
-def data_files(data: str, data_dir=None) -> dict[str, str]:
-    """sha256 of the files behind a `data` setting: the TSV, or the corpus's files in its folder.
-    Toy data is generated, so `split_sha256` is its only checksum."""
+def data_files(data: str, data_dir=None, languages: tuple[str, str] = ("en", "fr")) -> dict[str, str]:
+    """sha256 of the files behind a `data` setting: the TSV, the files a Joey NMT model's setting names (one
+    per language), or the corpus's files in its folder. Toy data is generated, so `split_sha256` is its only
+    checksum."""
     if data.startswith("toy:"):
         return {}
     if data.startswith("tsv:"):
         paths = [Path(data[4:])]
+    elif data.startswith(joey_data.PREFIX):
+        paths = joey_data.files(TrainConfig(data=data, src_lang=languages[0], tgt_lang=languages[1]))
     else:
         paths = _corpus_files(data, data_dir)
     return {str(path): file_sha256(path) for path in paths}

@@ -66,7 +66,8 @@ class Trainer:
         self.device = self.dist.device()
         self.split = load_split(config, data_dir, download)
         self.data_sha256 = split_sha256(self.split)
-        self.data_files = data_files(config.data, data_dir) if self.dist.is_main else {}
+        self.data_files = (data_files(config.data, data_dir, (config.src_lang, config.tgt_lang)) if self.dist.is_main
+                           else {})
         self.bundle, self.earlier_stages = build_bundle(config, model_options, self.split, self.out_dir, resume)
         self.model = self.bundle.model.to(self.device)
         self.train_examples, valid_examples = (

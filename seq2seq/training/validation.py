@@ -13,9 +13,9 @@ from seq2seq import checkpoint as ckpt
 from seq2seq.checkpoint import Bundle
 from seq2seq.data.batches import Example, collate, make_batches
 from seq2seq.data.pairs import Split, unique_with_refs
-from seq2seq.symbols import EOS_ID, PAD_ID
 from seq2seq.decoding.translator import Translator
 from seq2seq.evaluate import evaluate
+from seq2seq.symbols import EOS_ID, PAD_ID
 from seq2seq.training.precision import autocast
 
 

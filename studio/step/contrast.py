@@ -9,10 +9,10 @@ from seq2seq import service
 from seq2seq.service import BOS_ID, PAD_ID, PieceContrast
 from studio.shared import glossary, render
 from studio.shared.charts.attribution import removal_frame
+from studio.shared.charts.contrast import contrast_chart, contrast_frame
 from studio.shared.messages import user_errors
 from studio.shared.selection import Selection, cached_translator
 from studio.shared.text import escape_markdown, show_piece
-from studio.shared.charts.contrast import contrast_chart, contrast_frame
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
