@@ -456,6 +456,40 @@ def test_a_checkpoint_that_is_more_than_weights_is_refused(joey_runs, tmp_path, 
     assert "code ran" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_an_imported_model_fine_tunes_on_joeys_files(joey_runs, tmp_path, capsys):
+    """`seq2seq train` from the imported model (init_from) on the data its setting records: the files are
+    hashed into the new checkpoint's metrics, and a Joey config that names no test part ends the run without
+    test scores; `evaluate --split test` then says there is no test part, in one line."""
+    import json
+
+    import yaml
+
+    from seq2seq.cli.main import main
+    from seq2seq.interop.joey import import_joey
+
+    moved = _copy_run(joey_runs[SP_MODEL][1], tmp_path)
+    config = yaml.safe_load((moved / "config.yaml").read_text(encoding="utf-8"))
+    del config["data"]["test"]
+    (moved / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    imported = import_joey(moved, tmp_path / "imported")
+    model = {k: v for k, v in json.loads((tmp_path / "imported" / "config.json").read_text())["model"].items()
+             if k not in ("src_vocab_size", "tgt_vocab_size")}  # they come from the tokenizers
+    train = {"data": imported.train_config.data, "src_lang": "en", "tgt_lang": "fr", "precision": "fp32",
+             "init_from": str(tmp_path / "imported"), "max_steps": 10, "valid_every": 10, "threads": 1}
+    (tmp_path / "recipe.json").write_text(json.dumps({"model": model, "train": train}), encoding="utf-8")
+    assert main(["train", "--config", str(tmp_path / "recipe.json"), "--out", str(tmp_path / "tuned"), "--quiet"]) == 0
+    metrics = json.loads((tmp_path / "tuned" / "metrics.json").read_text(encoding="utf-8"))
+    folder = joey_runs[SP_MODEL][0].parent
+    assert sorted(metrics["data_files"]) == [str(folder / f"{part}.{lang}") for part in ("dev", "train")
+                                             for lang in ("en", "fr")]
+    assert "test" not in metrics and metrics["steps"] == 10
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "tuned"), "--split", "test"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "has no test part" in error and "--src FILE --ref FILE" in error
+
+
 @pytest.fixture
 def chromium(request):
     """(page, server url): Debian's chromium on an app server whose runs folder is runs_dir; skipped without

@@ -244,6 +244,9 @@ class Trainer:
                         "best": self.progress.best})
             if score >= self.progress.best:
                 self.keeper.save_averaged(averaged, self.progress, score)
+        if not self.split.test:  # a Joey NMT model's data may have no test part: nothing to score
+            update_metrics(self.out_dir, stop_reason=reason)
+            return
         scores = validation.test_scores(self.out_dir, self.split, self.is_toy())
         update_metrics(self.out_dir, test={"greedy": scores}, stop_reason=reason)
         self._emit({"type": "test", **scores})
