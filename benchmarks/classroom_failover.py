@@ -260,7 +260,8 @@ def main(argv=None) -> None:
             results[name] = measure(script, browser, translator, args.trials, args.sessions)
             print(name, {k: results[name][k] for k in ("browser", "clients")}, flush=True)
         browser.close()
-    write_result(args.name, {"trials": args.trials, "sessions": args.sessions, "retype_s": RETYPE_S, "replicas": 2}, results, GOAL, started)
+    write_result(args.name, {"trials": args.trials, "sessions": args.sessions, "retype_s": RETYPE_S, "replicas": 2},
+                 results, GOAL, started)
 
 
 if __name__ == "__main__":

@@ -75,8 +75,8 @@ def time_trace(checkpoint: Path, sentence: str, runs: int) -> dict[str, dict[str
                 cpu[label].append(time.process_time() - start_cpu)
         steps = len(translators[""].trace(sentence, decode).steps)
         for label in translators:
-            results[f"trace_{name}{label}"] = {**percentiles(wall[label]), "cpu_p50_ms": percentiles(cpu[label])["p50_ms"],
-                                               "steps": steps}
+            results[f"trace_{name}{label}"] = {**percentiles(wall[label]),
+                                               "cpu_p50_ms": percentiles(cpu[label])["p50_ms"], "steps": steps}
         results[f"trace_{name}_ratio"] = {"app_over_plain_output_p50": round(
             statistics.median(wall[""]) / statistics.median(wall["_plain_output"]), 3)}
     return results

@@ -142,8 +142,9 @@ def measure(browser, app_dir: Path, args: argparse.Namespace) -> dict:
             settled.append(round(quiet, 1))
         cpu = cpu_per_press(first, cpu_snapshot(server.pid, performance), len(settled))
         page.close()
-    return {"app": str(app_dir), "clicks": len(settled), "label_ms": labels, "settled_ms": settled, "cpu_per_press": cpu,
-            "label_p50_ms": statistics.median(labels), "settled_p50_ms": statistics.median(settled),
+    return {"app": str(app_dir), "clicks": len(settled), "label_ms": labels, "settled_ms": settled,
+            "cpu_per_press": cpu, "label_p50_ms": statistics.median(labels),
+            "settled_p50_ms": statistics.median(settled),
             "settled_p95_ms": sorted(settled)[max(0, round(0.95 * len(settled)) - 1)]}
 
 

@@ -81,7 +81,8 @@ DECODE_RANGES = {
     "beam_size": Range(1, 64), "top_k": Range(0, MAX_VOCAB), "seed": Range(0, 2**63 - 1),
     # GNMT's alpha: 0 = raw log-probability, 1 = per-length; beyond ~5 the penalty swamps the scores.
     "length_penalty": Range(0.0, 5.0, integer=False),
-    "temperature": Range(0.0, 10.0, integer=False, low_open=True), "top_p": Range(0.0, 1.0, integer=False, low_open=True),
+    "temperature": Range(0.0, 10.0, integer=False, low_open=True),
+    "top_p": Range(0.0, 1.0, integer=False, low_open=True),
     "trace_top_k": Range(1, 100),
 }
 
@@ -103,7 +104,8 @@ class ModelConfig:
     dec_hidden: int = 512
     # GRU: nearly LSTM quality with 3/4 of the parameters; "rnn" is the plain cell for teaching.
     cell: str = "gru"
-    # The plain "rnn" cell's h_i = f(W_eh x_i + W_hh h_{i-1} + b_h): tanh as in the classic design, or ReLU ("tanh or ReLU").
+    # The plain "rnn" cell's h_i = f(W_eh x_i + W_hh h_{i-1} + b_h): tanh as in the classic design,
+    # or ReLU ("tanh or ReLU").
     nonlinearity: str = "tanh"
     enc_layers: int = 1
     dec_layers: int = 1

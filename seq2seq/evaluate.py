@@ -17,7 +17,8 @@ def bleu_chrf(hypotheses: list[str], references: list[list[str]], tokenize: str 
               lowercase: bool = False) -> dict[str, Any]:
     streams = _ref_streams(references)
     # tokenize="none" scores text tokenized on purpose (Multi30k's published convention): no warning.
-    bleu = BLEU(tokenize=tokenize, lowercase=lowercase, force=tokenize == "none") if tokenize else BLEU(lowercase=lowercase)
+    bleu = (BLEU(tokenize=tokenize, lowercase=lowercase, force=tokenize == "none") if tokenize
+            else BLEU(lowercase=lowercase))
     chrf = CHRF()
     bleu_score = bleu.corpus_score(hypotheses, streams)
     chrf_score = chrf.corpus_score(hypotheses, streams)

@@ -168,8 +168,8 @@ def _paths(reference, space: str, label: str, decoded: service.Trace) -> list[pd
         if family in states:
             order = list(range(len(decoded.src_pieces)))[:: -1 if arrow == "←" else 1]
             coords = service.project(reference, "encoder", states[family][order], (0, 1))
-            paths.append(trajectories.trajectory_frame(f"{label} encoder {arrow}", [decoded.src_pieces[i] for i in order],
-                                                       coords))
+            paths.append(trajectories.trajectory_frame(f"{label} encoder {arrow}",
+                                                       [decoded.src_pieces[i] for i in order], coords))
     return paths
 
 

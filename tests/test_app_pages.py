@@ -186,8 +186,9 @@ def test_a_rerun_of_the_translate_page_builds_no_chart_again(monkeypatch):
     built: list[str] = []
     for name in ("source_chips", "attention_heatmap", "strategies_chart"):
         real = getattr(translate_cache, name)
-        monkeypatch.setattr(translate_cache, name,
-                            lambda *args, _real=real, _name=name, **kwargs: built.append(_name) or _real(*args, **kwargs))
+        monkeypatch.setattr(
+            translate_cache, name,
+            lambda *args, _real=real, _name=name, **kwargs: built.append(_name) or _real(*args, **kwargs))
     app = page("pages/1_Translate.py", text="April 9, 1999")  # a sentence no other test caches
     no_exception(app)
     assert sorted(built) == ["attention_heatmap", "source_chips", "strategies_chart"]

@@ -23,7 +23,8 @@ sync_api = playwright_or_skip()
 SERVER_LOG = "server-lesson.log"
 VIEWPORT = {"width": 1400, "height": 900}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-NEEDED = ("plain-rnn-en-fr", "tatoeba-en-fr", "tatoeba-en-fr-attn", "tatoeba-en-fr-noattn", "grad-rnn", "grad-gru", "grad-lstm")
+NEEDED = ("plain-rnn-en-fr", "tatoeba-en-fr", "tatoeba-en-fr-attn", "tatoeba-en-fr-noattn",
+          "grad-rnn", "grad-gru", "grad-lstm")
 if not all((ROOT / "checkpoints" / name).is_dir() for name in NEEDED):
     pytest.skip("the lesson's shipped models are not all here", allow_module_level=True)
 

@@ -48,7 +48,8 @@ def no_feeding_model(runs_dir):
     dates = load_checkpoint(ROOT / "checkpoints" / "dates")
     torch.manual_seed(0)
     model = build_model(dataclasses.replace(dates.config, input_feeding=False)).eval()
-    save_checkpoint(runs_dir / "no-feeding", Bundle(model, dates.src_tokenizer, dates.tgt_tokenizer, dates.train_config))
+    save_checkpoint(runs_dir / "no-feeding",
+                    Bundle(model, dates.src_tokenizer, dates.tgt_tokenizer, dates.train_config))
     return NO_FEEDING
 
 

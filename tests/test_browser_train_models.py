@@ -88,7 +88,8 @@ def test_the_sweep_name_follows_the_preset(browser_page, server_url):
     page.keyboard.type("reverse")
     page.get_by_role("option", name="reverse", exact=True).wait_for(state="attached")
     page.keyboard.press("Enter")
-    wait_until(lambda: page.get_by_role("textbox", name="Sweep name").input_value() == "reverse", 120, "the name to follow")
+    wait_until(lambda: page.get_by_role("textbox", name="Sweep name").input_value() == "reverse", 120,
+               "the name to follow")
 
 
 def test_a_students_refused_stop_stays_until_dismissed(browser_page, server_url):

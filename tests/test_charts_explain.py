@@ -52,7 +52,8 @@ def curves() -> pd.DataFrame:
 def test_overlaid_runs_have_a_legend_entry_each_never_cut():
     loss = train_charts.overlay_chart(curves(), "seconds", "loss").to_dict()
     assert loss["encoding"]["color"]["legend"]["labelLimit"] == 0
-    assert loss["layer"][0]["encoding"]["strokeDash"]["field"] == "split" and loss["encoding"]["x"]["field"] == "seconds"
+    assert loss["layer"][0]["encoding"]["strokeDash"]["field"] == "split"
+    assert loss["encoding"]["x"]["field"] == "seconds"
     score = train_charts.overlay_chart(curves(), "step", "score")
     assert set(score.data["split"]) == {"valid"} and len(score.data) == 2
     assert score.to_dict()["encoding"]["y"]["title"] == "validation exact match"

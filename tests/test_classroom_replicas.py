@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from benchmarks import app_server, load
 from seq2seq.catalog import RUNS_ENV
@@ -98,7 +99,7 @@ async def after_the_crash(student: Student, killed: str, killed_at: float) -> No
     """The next interaction: on the open websocket, or (the replica is gone) over a new one."""
     moved = student.replica == killed
     if moved:
-        with pytest.raises(Exception):  # the websocket was closed under it, as a browser would see
+        with pytest.raises(ConnectionClosed):  # the websocket was closed under it, as a browser would see
             await student.tab.run()
         student.tab = await student.browser.open("model=dates", load.STEP_PAGE)
     await student.tab.run()
@@ -208,7 +209,8 @@ def test_no_process_of_the_classroom_holds_the_passphrase(room):
         assert secret not in Path(f"/proc/{pid}/cmdline").read_bytes(), name
         assert not any(v.startswith(b"SEQ2SEQ_TEACHER_PASSPHRASE=") for v in environ), name
         paths = [v.split(b"=", 1)[1] for v in environ if v.startswith(b"SEQ2SEQ_TEACHER_PASSPHRASE_FILE=")]
-        if name.startswith("r"):  # a replica: the file's path, a file only its owner may read, in a folder only it may enter
+        # A replica: the file's path, a file only its owner may read, in a folder only it may enter.
+        if name.startswith("r"):
             (path,) = [Path(p.decode()) for p in paths]
             assert path.read_text(encoding="utf-8") == PASSPHRASE + "\n"
             assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -261,7 +263,7 @@ async def kill_the_proxy(room: app_server.Classroom) -> tuple[Student, str, floa
     replica = student.replica
     os.kill(room.proxy_pid(), signal.SIGKILL)
     killed_at = time.monotonic()
-    with pytest.raises(Exception):  # its websocket went with the proxy, as a browser would see
+    with pytest.raises(ConnectionClosed):  # its websocket went with the proxy, as a browser would see
         await student.tab.run()
     await answered_through_the_proxy(student, killed_at + RECONNECT_BOUND_S)
     answered_s = time.monotonic() - killed_at

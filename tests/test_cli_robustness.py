@@ -88,8 +88,8 @@ def test_other_codes_warnings_never_reach_the_cli_output(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
 
     def leaky_translator(path):
-        warnings.warn("unclosed transport <_SelectorSocketTransport fd=7>", ResourceWarning)
-        warnings.warn("some library's deprecation", DeprecationWarning)
+        warnings.warn("unclosed transport <_SelectorSocketTransport fd=7>", ResourceWarning, stacklevel=2)
+        warnings.warn("some library's deprecation", DeprecationWarning, stacklevel=2)
         from seq2seq.service import load_translator
         return load_translator(path)
 

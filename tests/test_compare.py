@@ -133,7 +133,8 @@ def test_the_bottleneck_view_puts_attention_first_and_every_no_attention_model_a
     (plain / "config.json").write_text(json.dumps(config))
     models = {m.name: m for m in list_models(tmp_path)}
     listed = list(models.values())
-    assert [m.name for m in compared_models(models["gru-attention"], listed)] == ["gru-attention", "gru-none", "plain-rnn"]
+    assert ([m.name for m in compared_models(models["gru-attention"], listed)]
+            == ["gru-attention", "gru-none", "plain-rnn"])
     assert [m.name for m in compared_models(models["plain-rnn"], listed)][0] == "gru-attention"
     assert architecture(models["plain-rnn"]) == "plain tanh RNN, no attention"
     assert architecture(models["gru-attention"]) == "GRU, attention"

@@ -19,8 +19,8 @@ SUBMODULES = sorted(m.name for m in pkgutil.walk_packages(seq2seq.__path__, "seq
 # The engine's floors, lowest first: a module may import its own floor and the floors below it.
 # The network sits below the data: it needs the special ids (seq2seq.symbols), never the tokenizers.
 FLOORS = (("seq2seq.errors", "seq2seq.symbols", "seq2seq.files"), ("seq2seq.config",), ("seq2seq.nn",),
-          ("seq2seq.data",), ("seq2seq.checkpoint",), ("seq2seq.catalog",), ("seq2seq.decoding",), ("seq2seq.evaluate",),
-          ("seq2seq.interop",),
+          ("seq2seq.data",), ("seq2seq.checkpoint",), ("seq2seq.catalog",), ("seq2seq.decoding",),
+          ("seq2seq.evaluate",), ("seq2seq.interop",),
           ("seq2seq.training",), ("seq2seq.jobs",), ("seq2seq.analysis",), ("seq2seq.service",),
           ("seq2seq.cli", "seq2seq.__main__"))
 
@@ -32,7 +32,8 @@ for name in sys.argv[1:]:
         importlib.import_module(name)
     except Exception as exc:
         failed[name] = repr(exc)
-print(json.dumps({"failed": failed, "ui": sorted(m for m in sys.modules if m.split(".")[0] in ("streamlit", "altair"))}))
+ui = sorted(m for m in sys.modules if m.split(".")[0] in ("streamlit", "altair"))
+print(json.dumps({"failed": failed, "ui": ui}))
 """
 
 
@@ -107,7 +108,8 @@ def test_pages_import_only_studio():
     wrong = []
     for path in sorted([REPO / "app.py", *(REPO / "pages").glob("*.py")]):
         roots = {"studio", "streamlit"} if path.name == "app.py" else {"studio"}
-        wrong += [f"{path.name}:{line} {name}" for line, name in imported_modules(path) if name.split(".")[0] not in roots]
+        wrong += [f"{path.name}:{line} {name}" for line, name in imported_modules(path)
+                  if name.split(".")[0] not in roots]
     assert wrong == []
 
 

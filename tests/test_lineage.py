@@ -68,7 +68,8 @@ def test_every_shipped_model_started_from_another_records_each_stage():
         started_from = json.loads((metrics.parent / "config.json").read_text())["train"].get("init_from")
         lineage = facts.get("lineage", [])
         if started_from:
-            assert len(lineage) >= 2, f"{metrics.parent.name} starts from {started_from} but records {len(lineage)} stage(s)"
+            assert len(lineage) >= 2, (f"{metrics.parent.name} starts from {started_from} "
+                                       f"but records {len(lineage)} stage(s)")
             assert sum(stage["steps"] for stage in lineage) > facts["steps"], metrics.parent.name
         for stage in lineage:
             assert {"data", "steps", "epochs", "train_seconds", "hardware"} <= set(stage), metrics.parent.name

@@ -58,7 +58,8 @@ def test_every_step_s_templated_charts_equal_the_charts_built_afresh(dates_trans
 def two_datasets(frame: pd.DataFrame):
     import altair as alt
 
-    return alt.layer(alt.Chart(frame).mark_bar().encode(x="a:Q"), alt.Chart(frame.assign(a=1)).mark_rule().encode(x="a:Q"))
+    return alt.layer(alt.Chart(frame).mark_bar().encode(x="a:Q"),
+                     alt.Chart(frame.assign(a=1)).mark_rule().encode(x="a:Q"))
 
 
 def test_a_chart_of_several_datasets_is_refused():

@@ -62,7 +62,8 @@ def test_the_plain_rnn_offers_tanh_or_relu_and_the_gated_cells_do_not():
 def test_an_impossible_architecture_is_explained_and_cannot_be_launched():
     app = page()
     app.checkbox(key="dates:tie").check().run()
-    assert escape_markdown("tie_embeddings needs emb_dim (32) equal to the output size (128)") in no_exception(app).error[0].value
+    explained = escape_markdown("tie_embeddings needs emb_dim (32) equal to the output size (128)")
+    assert explained in no_exception(app).error[0].value
     assert [b.disabled for b in app.button if b.label == "🚀 Launch"] == [True]  # kept in view, waiting for the fix
 
 
@@ -72,7 +73,8 @@ def test_the_tatoeba_preset_trains_on_the_local_corpus_with_subwords():
     app.selectbox(key="train_preset").set_value("Tatoeba small (about 10 minutes)").run()
     assert no_exception(app).selectbox(key="tatoeba-small:corpus").value == "tatoeba-en-fr"
     assert app.radio(key="tatoeba-small:tok").value == "sentencepiece"
-    assert command(app).startswith("python -m seq2seq train --preset tatoeba-small --out checkpoints/runs/tatoeba-small")
+    assert command(app).startswith("python -m seq2seq train --preset tatoeba-small "
+                                   "--out checkpoints/runs/tatoeba-small")
 
 
 def test_a_bad_upload_names_its_line_and_a_good_one_is_previewed():

@@ -1,1 +1,2 @@
-"""Analyses of trained models: hidden-state samples, projections, neighbours, counterfactuals, units, attribution, alignment."""
+"""Analyses of trained models: hidden-state samples, projections, neighbours, counterfactuals, units, attribution,
+alignment."""

@@ -160,8 +160,10 @@ def end_of_source_mass(translator: Translator, texts: list[str]) -> float:
         sources = [translator.source_ids(text)[0] for text in texts[start:start + BATCH]]
         rows: list[torch.Tensor] = []
         with torch.inference_mode():
-            hypotheses = free_run(translator.model, sources, DecodeConfig(),
-                                  hook=lambda t, inputs, logits, state, memory, details: rows.append(details.weights))
+            # rows=rows: each batch's hook fills that batch's own list
+            hypotheses = free_run(
+                translator.model, sources, DecodeConfig(),
+                hook=lambda t, inputs, logits, state, memory, details, rows=rows: rows.append(details.weights))
         weights = torch.stack(rows, dim=1).float()  # (B, T_out, T_src)
         for b, (source, hypothesis) in enumerate(zip(sources, hypotheses)):
             total += float(weights[b, : len(hypothesis.ids), len(source) - 1].sum())

@@ -82,7 +82,8 @@ def contrast(model: Seq2Seq, source: list[int], output_ids: list[int], step: int
     if not 0 <= foil < model.config.tgt_vocab_size:
         raise UserError(f"piece id {foil} is not in this model's output vocabulary")
     if foil == target:
-        raise UserError("pick another candidate than the piece the model chose: a piece against itself explains nothing")
+        raise UserError("pick another candidate than the piece the model chose: "
+                        "a piece against itself explains nothing")
     args = (src, lengths, tgt_in, step, target, foil)
     with torch.inference_mode(False), torch.enable_grad(), private_copy(model) as twin:
         forward = lambda *a: _contrast(twin, *a)  # noqa: E731 (Captum wants a plain callable)

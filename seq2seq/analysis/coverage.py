@@ -70,7 +70,8 @@ def byte_runs(pieces: list[str]) -> list[BytePieces]:
     return runs
 
 
-def coverage(counts: WordCounts, text: str, src_pieces: list[str], config: CoverageConfig = CoverageConfig()) -> Coverage:
+def coverage(counts: WordCounts, text: str, src_pieces: list[str],
+             config: CoverageConfig = CoverageConfig()) -> Coverage:
     """The typed sentence `text` (read by the model as `src_pieces`) against the training counts."""
     seen = [WordSeen(w, counts.source.get(w, 0), counts.target.get(w, 0)) for w in dict.fromkeys(words(text))]
     output_side = [w for w in seen if w.target_count > config.output_side_ratio * w.count]

@@ -186,7 +186,8 @@ def length_sentences(rows: list[dict], learned: dict[str, Learning]) -> list[str
             sentences.append("From the shortest to the longest inputs, exact match goes " + "; ".join(
                 f"{first['exact_match']:.0%} → {last['exact_match']:.0%} for {run} (lengths {first['lengths']} → "
                 f"{last['lengths']})" for run, first, last in spans))
-            drops = sorted(((f["exact_match"] - l["exact_match"], run) for run, f, l in spans), reverse=True)
+            drops = sorted(((first["exact_match"] - last["exact_match"], run) for run, first, last in spans),
+                           reverse=True)
             if len(drops) > 1:
                 (top, run), (second, _) = drops[0], drops[1]
                 if top - second >= CLEAR_GAP:

@@ -24,7 +24,8 @@ class Aligner:
         numbers = [self.lines_done + i + 1 for i in range(len(lines))]
         for number, line, pair in zip(numbers, lines, parsed):
             if pair is None:
-                what = "empty line" if not line.strip() else "expected 'english words ||| french words' with words on both sides"
+                what = ("empty line" if not line.strip()
+                        else "expected 'english words ||| french words' with words on both sides")
                 _warn(f"line {number}: {what}; its output line is empty")
         good = [(number, pair) for number, pair in zip(numbers, parsed) if pair is not None]
         links = iter(align(self.translator, [pair for _, pair in good], self.min_weight, self.method,

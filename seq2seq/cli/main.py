@@ -90,8 +90,8 @@ def decode_config(args: argparse.Namespace) -> DecodeConfig:
         raise UserError(f"--beam must be 0 or more (0 or 1 = greedy), got {args.beam}")
     strategy = "sample" if args.sample else ("beam" if args.beam > 1 else "greedy")
     return DecodeConfig(strategy=strategy, beam_size=max(1, args.beam), length_penalty=args.length_penalty,
-                        n_best=getattr(args, "n_best", 1), temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
-                        seed=args.seed).validate()
+                        n_best=getattr(args, "n_best", 1), temperature=args.temperature, top_k=args.top_k,
+                        top_p=args.top_p, seed=args.seed).validate()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--input", help="file with one sentence per line (default stdin)")
     _decode_args(translate)
     evaluate = commands.add_parser("evaluate", help="sacreBLEU BLEU and chrF of a checkpoint, as JSON")
-    evaluate.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
+    evaluate.add_argument("--checkpoint", required=True,
+                          help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
     evaluate.add_argument("--src", help="source sentences, one per line")
     evaluate.add_argument("--ref", action="append", default=[], help="reference file (repeat for several)")
     evaluate.add_argument("--split", choices=["test", "valid"], help="score on the checkpoint's own data split")
@@ -134,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     align = commands.add_parser(
         "align", help="word alignments from attention: lines 'english ||| french' in, Pharaoh links 'i-j' out",
         formatter_class=argparse.RawDescriptionHelpFormatter, description=ALIGN_HELP)
-    align.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
+    align.add_argument("--checkpoint", required=True,
+                       help="a checkpoint folder, or a shipped model's name (tatoeba-en-fr, dates, ...)")
     align.add_argument("--input", help="file with one 'english words ||| french words' line per pair (default stdin)")
     align.add_argument("--min-weight", type=float, default=0.0,
                        help="link a French word only when its strongest English word gets at least this much of "

@@ -15,7 +15,8 @@ from seq2seq.decoding.trace import BeamNode, Trace
 WIDTH = 640  # px: the page's charts share one column, readable on a laptop screen
 STEP_PX = 52  # px per output step in the output row and the tree: room for a whole piece
 SLIDER = "#step-slider"  # the page's element that holds the slider, above the charts
-KEY_LABEL = "slice(datum.value, 4)"  # axes key pieces "007 piece" (a repeated piece keeps its column); labels show the piece
+# Axes key pieces "007 piece" (a repeated piece keeps its column); labels show the piece.
+KEY_LABEL = "slice(datum.value, 4)"
 TAKEN = "#e4572e"  # the piece the step took, in every chart
 OTHER = "#9db4c0"
 
@@ -70,7 +71,8 @@ def _step_line(count: int) -> dict:
     words = (f"'Step ' + datum.step + ' of {count}: the decoder ' + (datum.forced ? 'was given' : 'took') + ' \u201c'"
              " + datum.piece + '\u201d, p = ' + format(datum.p, '.1%') + ' (entropy of its next-piece distribution '"
              " + format(datum.entropy, '.2f') + ' nats)'")
-    return {"data": {"name": "steps"}, "transform": [{"filter": "datum.step == step"}, {"calculate": words, "as": "line"}],
+    return {"data": {"name": "steps"},
+            "transform": [{"filter": "datum.step == step"}, {"calculate": words, "as": "line"}],
             "mark": {"type": "text", "align": "left", "fontSize": 15, "fontWeight": "bold"},
             "encoding": {"text": {"field": "line", "type": "nominal"}, "x": {"value": 0}},
             "width": WIDTH, "height": 20}
@@ -81,7 +83,8 @@ def _output_chips(count: int) -> dict:
     color = {"condition": {"test": "datum.step == step", "value": TAKEN}, "value": "#333"}
     opacity = {"condition": {"test": "datum.step <= step", "value": 1}, "value": 0.3}
     return {
-        "title": {"text": "The output, one piece per step", "subtitle": "the slider's step in colour; later steps faded"},
+        "title": {"text": "The output, one piece per step",
+                  "subtitle": "the slider's step in colour; later steps faded"},
         "data": {"name": "steps"}, "width": max(WIDTH, STEP_PX * count), "height": 30,
         "mark": {"type": "text", "fontSize": 13},
         "encoding": {"x": {"field": "key", "type": "ordinal", "sort": None, "title": None,
@@ -99,7 +102,8 @@ def _candidates() -> dict:
         "width": WIDTH // 2 - 40, "height": 240,
         "mark": "bar",
         "encoding": {
-            "y": {"field": "key", "type": "nominal", "sort": "ascending", "title": None, "axis": {"labelExpr": KEY_LABEL}},
+            "y": {"field": "key", "type": "nominal", "sort": "ascending", "title": None,
+                  "axis": {"labelExpr": KEY_LABEL}},
             "x": {"field": "p", "type": "quantitative", "title": "probability", "axis": {"format": "%"},
                   "scale": {"domain": [0, 1]}},
             "color": {"field": "taken", "type": "nominal", "title": None,
@@ -196,8 +200,8 @@ def _beam_rows(trace: Trace) -> int:
 def _beam_tree(trace: Trace) -> dict:
     x = {"field": "step", "type": "quantitative", "title": "step", "axis": {"tickMinStep": 1, "format": "d"},
          "scale": {"nice": False}}
-    y = {"field": "rank", "type": "quantitative", "title": "rank within the step (0 = best)", "scale": {"reverse": True},
-         "axis": {"tickMinStep": 1, "format": "d"}}
+    y = {"field": "rank", "type": "quantitative", "title": "rank within the step (0 = best)",
+         "scale": {"reverse": True}, "axis": {"tickMinStep": 1, "format": "d"}}
     later = {"condition": {"test": "datum.step > step", "value": 0.2}, "value": 1}
     return {
         "title": {"text": "Beam search tree",

@@ -69,7 +69,8 @@ def vega_script() -> str:
 def trace_page(trace: Trace, model: str, decode: DecodeConfig) -> str:
     """The page for one decoding by `model` (its name) with the settings `decode`."""
     title = html.escape(f"One decoding by {model}")
-    facts = "".join(f"<dt>{html.escape(name)}</dt><dd>{html.escape(value)}</dd>" for name, value in _facts(trace, model, decode))
+    facts = "".join(f"<dt>{html.escape(name)}</dt><dd>{html.escape(value)}</dd>"
+                    for name, value in _facts(trace, model, decode))
     spec = trace_spec(trace)
     if spec is None:
         return EMPTY.format(title=title, facts=facts)

@@ -131,7 +131,8 @@ class Decoder(nn.Module):
         context, weights, scores = self.attention(top, memory.keys, memory.states, memory.mask)
         attentional = torch.tanh(self.combine(torch.cat([top, context], dim=-1)))  # (B, H_out)
         if details is not None:
-            details.scores, details.weights, details.context, details.attentional = scores, weights, context, attentional
+            details.scores, details.weights = scores, weights
+            details.context, details.attentional = context, attentional
         feed = attentional if self.feeds_input else None
         return self.dropout(attentional), DecoderState(hidden, cell, feed), weights
 

@@ -23,7 +23,8 @@ def parameter_upper_bound(config: ModelConfig) -> int:
     refused before anything is allocated (building on the meta device instead costs ~1.4 s of imports)."""
     gates, memory, dec, out = _GATES[config.cell], config.memory_dim, config.dec_hidden, config.out_dim
     directions, attends = (2 if config.bidirectional else 1), config.attention != "none"
-    encoder = sum(directions * gates * config.enc_hidden * ((config.emb_dim if i == 0 else memory) + config.enc_hidden + 2)
+    encoder = sum(directions * gates * config.enc_hidden
+                  * ((config.emb_dim if i == 0 else memory) + config.enc_hidden + 2)
                   for i in range(config.enc_layers))
     first_in = config.emb_dim + (out if attends and config.input_feeding else 0)
     decoder = sum(gates * dec * ((first_in if i == 0 else dec) + dec + 2) for i in range(config.dec_layers))

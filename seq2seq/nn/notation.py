@@ -73,7 +73,8 @@ WEIGHTS = r"\alpha_{tj} = \frac{\exp(e_{tj})}{\sum_k \exp(e_{tk})}"
 CONTEXT = r"c_t = \sum_j \alpha_{tj}\, h_j"
 ATTENTIONAL = r"\tilde h_t = \tanh(W_c\,[\,s_t;\ c_t\,])"
 LOGITS = r"z_t = W_{hy}\, {out} + b_y"
-SOFTMAX = r"y_t = \mathrm{softmax}(W_{hy}\, {out} + b_y),\quad p(y_t = w \mid y_{<t}, x) = \frac{\exp(z_{t,w})}{\sum_v \exp(z_{t,v})}"
+SOFTMAX = (r"y_t = \mathrm{softmax}(W_{hy}\, {out} + b_y),\quad "
+           r"p(y_t = w \mid y_{<t}, x) = \frac{\exp(z_{t,w})}{\sum_v \exp(z_{t,v})}")
 ENTROPY = r"H_t = -\sum_w p_w \log p_w"
 
 

@@ -27,9 +27,9 @@ from seq2seq.data.pairs import Pair
 from seq2seq.decoding.translator import Translator
 
 __all__ = ["FAMILIES", "METRICS", "SPACES", "Counterfactual", "Reference", "StateIndex", "background", "cached_scores",
-           "counterfactual", "explained", "known_word", "nearest", "project", "reads_words", "scores_by_length", "similar_words",
-           "source_words", "state_index", "swap_word", "trace_states", "training_reference", "typed_reference",
-           "unit_order"]
+           "counterfactual", "explained", "known_word", "nearest", "project", "reads_words", "scores_by_length",
+           "similar_words", "source_words", "state_index", "swap_word", "trace_states", "training_reference",
+           "typed_reference", "unit_order"]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Explanations beyond attention, for the app: attribution of one output piece with its faithfulness
 check (and of the piece chosen against another candidate: a contrastive explanation), the gradient that
-reaches each source piece (vanishing gradients), and pattern search over hidden units. Everything comes back as plain dataclasses, lists and arrays.
+reaches each source piece (vanishing gradients), and pattern search over hidden units. Everything comes
+back as plain dataclasses, lists and arrays.
 """
 from __future__ import annotations
 

@@ -136,6 +136,7 @@ def checkpoint_zip(path: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in sorted(path.iterdir()):
-            if file.is_file() and not file.is_symlink() and file.name not in NOT_ZIPPED and not file.name.startswith("."):
+            if (file.is_file() and not file.is_symlink() and file.name not in NOT_ZIPPED
+                    and not file.name.startswith(".")):
                 archive.write(file, f"{path.name}/{file.name}")
     return buffer.getvalue()

@@ -37,7 +37,8 @@ from seq2seq.training.recipe import (
     vocabulary_fit,
 )
 
-__all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES", "MIN_PAIRS", "PRESETS", "TASKS", "Event", "RunStatus",
+__all__ = ["CORPORA", "LIVE", "ScheduleFit", "schedule_fit", "target_pieces", "MAX_THREADS", "MAX_UPLOAD_BYTES",
+           "MIN_PAIRS", "PRESETS", "TASKS", "Event", "RunStatus",
            "available_corpora", "check_recipe", "continued", "delete", "get_preset", "latest", "launch", "list_runs",
            "make_run_id", "max_concurrent_runs", "merge", "read_events", "resume", "run_settings", "status", "stop",
            "train_command", "validate_tsv", "vocabulary_fit"]

@@ -33,7 +33,8 @@ def build_bundle(config: TrainConfig, model_options: dict[str, Any], split: Spli
             model.load_state_dict(start.model.state_dict())
         except RuntimeError as exc:
             raise UserError(f"init_from {config.init_from}: its weights do not fit the model asked for "
-                            f"({str(exc).splitlines()[-1].strip()}); change only settings that keep the shapes") from None
+                            f"({str(exc).splitlines()[-1].strip()}); "
+                            "change only settings that keep the shapes") from None
         bundle = Bundle(model, start.src_tokenizer, start.tgt_tokenizer, config, path=out_dir)
         earlier = lineage_of(start.metrics)
     else:

@@ -104,5 +104,6 @@ def draw_spaces(ref: service.Reference, encoder: list[pd.DataFrame], decoder: li
         with column:
             st.markdown(f"**{space.capitalize()} states**")
             cloud = background(ref, space, components) if show_cloud else None
-            inside_cache.show_chart("trajectory", pd.concat(frames, ignore_index=True), cloud, axis_titles(ref, space, components))
+            inside_cache.show_chart("trajectory", pd.concat(frames, ignore_index=True), cloud,
+                                    axis_titles(ref, space, components))
             st.caption(variance_note(ref, space, components))

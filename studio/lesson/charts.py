@@ -100,8 +100,9 @@ def cell_chart(pre: np.ndarray, state: np.ndarray, nonlinearity: str = "tanh") -
     points = alt.Chart(dots, name="units").mark_circle(size=34, opacity=0.75, color="#1f77b4").encode(
         x=x, y=y, tooltip=["unit:Q", alt.Tooltip("a:Q", format="+.3f"), alt.Tooltip("h:Q", format="+.3f")])
     return svg(described(alt.layer(lines, points).properties(width=300, height=320), "One cell update, unit by unit",
-                         f"Each of the {len(pre)} units is a dot at its sum a and its new state h = {nonlinearity}(a), on the "
-                         "solid curve of the function used; the other choice of function is the dashed curve."))
+                         f"Each of the {len(pre)} units is a dot at its sum a and its new state "
+                         f"h = {nonlinearity}(a), on the solid curve of the function used; the other choice of "
+                         "function is the dashed curve."))
 
 
 def word_change_chart(words: list[str], changes: list[float], focus: int | None) -> alt.Chart:
@@ -189,7 +190,8 @@ def output_progress_chart(pieces: list[str], probabilities: list[float], current
 
 
 # Each curve also has its own dash: told apart without its colour.
-CURVE_COLORS = {"training loss": palette.BLUE, "validation loss": palette.VERMILION, "validation BLEU": palette.BLUISH_GREEN}
+CURVE_COLORS = {"training loss": palette.BLUE, "validation loss": palette.VERMILION,
+                "validation BLEU": palette.BLUISH_GREEN}
 CURVE_DASHES = {"training loss": [1, 0], "validation loss": [6, 3], "validation BLEU": [2, 2]}
 
 
@@ -293,7 +295,8 @@ def step_weights_chart(sources: list[str], weights: list[float], focus: list[int
                 "x": alt.X("weight:Q", title=f"α at step {step}", scale=alt.Scale(domain=[0, 1])),
                 "tooltip": ["piece:N", alt.Tooltip("weight:Q", format=".3f")]}
     bars = alt.Chart(frame, name="step_weights").mark_bar().encode(
-        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, palette.BLUE]), legend=None),
+        color=alt.Color("role:N", scale=alt.Scale(domain=["followed", "other"], range=[FOCUS, palette.BLUE]),
+                        legend=None),
         **palette.outlined("role", ROLES, "followed"), **encoding)
     text = alt.Chart(frame).mark_text(align="left", dx=3).encode(text=alt.Text("weight:Q", format=".2f"), **encoding)
     row = max(16, min(26, MAX_HEIGHT // max(1, len(sources))))

@@ -75,7 +75,8 @@ def follow(words: list[str]) -> int:
         value = fallback
     st.session_state["word"] = value
     st.pills("Follow a word: it is highlighted in every step's view", list(range(len(words))),
-             key=query.widget_key("word", fallback, int), on_change=keep_word, format_func=lambda k: escape_markdown(words[k]),
+             key=query.widget_key("word", fallback, int), on_change=keep_word,
+             format_func=lambda k: escape_markdown(words[k]),
              help=f"The framed rows of steps {step_number('cell')}-{step_number('bridge')}, the red columns of step "
                   f"{step_number('attention')} and the red letters of step {step_number('gradient')}.")
     query.publish({"word": value if value != fallback else None})

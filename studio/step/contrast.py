@@ -49,8 +49,9 @@ def contrast_panel(selection: Selection, trace, index: int, foil: int) -> None:
     if failed:
         return
     x, y = escape_markdown(show_piece(found.piece)), escape_markdown(show_piece(found.foil))
-    st.markdown(f"**Why {x} (p = {percent(found.prob)}) rather than {y} (p = {percent(found.foil_prob)})**: attribution of "
-                f"log p({x}) − log p({y}) = {found.contrast:.2f} nats. Red pushes toward {x}, blue toward {y}.")
+    st.markdown(f"**Why {x} (p = {percent(found.prob)}) rather than {y} (p = {percent(found.foil_prob)})**: "
+                f"attribution of log p({x}) − log p({y}) = {found.contrast:.2f} nats. "
+                f"Red pushes toward {x}, blue toward {y}.")
     frame = contrast_frame(found.src_pieces, found.output_pieces, found.scores, found.output_scores,
                            found.attention, service.ATTRIBUTION_LABELS)
     render.chart(contrast_chart(frame))

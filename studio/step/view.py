@@ -85,7 +85,8 @@ def pick_sentence(selection: Selection) -> str:
     if len(lines) <= 1:
         return lines[0] if lines else ""
     query.put("line", min(len(lines), query.state("line", 1, query.bounded(int, 1, render.MAX_LINES))))
-    chosen = st.selectbox("Sentence to step through", range(1, len(lines) + 1), format_func=lambda i: f"{i}. {lines[i - 1]}",
+    chosen = st.selectbox("Sentence to step through", range(1, len(lines) + 1),
+                          format_func=lambda i: f"{i}. {lines[i - 1]}",
                           key=query.widget_key("line", 1), on_change=query.keep, args=("line",))
     return lines[chosen - 1]
 
@@ -177,7 +178,8 @@ def beam_tree(trace: Trace, current: int, kept_only: specs.Spec) -> None:
     """The search tree around the current step (kept and finished hypotheses; the pruned candidates on
     request), and the hypotheses held after the current step written out in full."""
     pruned = st.toggle("Show pruned candidates", key="step_beam_pruned",
-                       help="Candidates the search scored at each step and dropped because better ones filled the beam.")
+                       help="Candidates the search scored at each step and dropped because better ones "
+                            "filled the beam.")
     if pruned:
         render.chart(tree_chart(trace, current, show_pruned=True))
     else:

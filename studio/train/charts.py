@@ -88,7 +88,8 @@ def score_chart(events: list[dict[str, Any]]) -> alt.Chart:
     # whose ticks read "100.000000". Exact match is a fraction (0-1); BLEU (0-100) stops above the best score.
     top = float(frame["score"].max()) if len(frame) else 0.0
     domain = [0, 1] if metric == "exact_match" else [0, min(100, 10 * math.ceil(top / 10 + 1e-9) or 10)]
-    chart = alt.Chart(frame).mark_line(color=palette.VERMILION, point=alt.OverlayMarkDef(color=palette.VERMILION)).encode(
+    point = alt.OverlayMarkDef(color=palette.VERMILION)
+    chart = alt.Chart(frame).mark_line(color=palette.VERMILION, point=point).encode(
         x=alt.X("step:Q", title="training step", axis=STEP_AXIS),
         y=alt.Y("score:Q", title=SCORE_TITLES[metric], axis=alt.Axis(format=score_format, tickCount=5),
                 scale=alt.Scale(domain=domain)),

@@ -136,7 +136,8 @@ def stop_rule(train: dict[str, Any], data: str, k: str) -> dict[str, Any] | None
     metric = score_metric(data)
     label = "Stop at validation exact match (%, 0 = never)" if metric == "exact_match" else \
         "Stop at validation BLEU (0-100, 0 = never)"
-    value = st.number_input(label, *bounds(TRAIN_RANGES, "target_score"), preset_target(train, data), 0.5, key=f"{k}target:{data}",
+    value = st.number_input(label, *bounds(TRAIN_RANGES, "target_score"), preset_target(train, data), 0.5,
+                            key=f"{k}target:{data}",
                             help="The run ends as soon as a validation reaches this score. Exact match is the "
                                  "share of outputs identical to the reference; BLEU is on a 0-100 scale.")
     if metric == "bleu" and 0 < value <= 1:
@@ -208,8 +209,8 @@ def _tokenizer(train: dict[str, Any], k: str) -> dict[str, Any]:
     kinds = ["sentencepiece", "char"]
     kind = left.radio("Pieces", kinds, index=_index(kinds, base.get("kind", "sentencepiece")), horizontal=True,
                       key=k + "tok", help="SentencePiece subwords for language; characters for codes and toys.")
-    vocab = right.number_input("Vocabulary per side", *bounds(TOKENIZER_RANGES, "vocab_size", 32000), int(base.get("vocab_size", 8000)), step=500,
-                               key=k + "vocab", disabled=kind == "char")
+    vocab = right.number_input("Vocabulary per side", *bounds(TOKENIZER_RANGES, "vocab_size", 32000),
+                               int(base.get("vocab_size", 8000)), step=500, key=k + "vocab", disabled=kind == "char")
     return {"tokenizer": {"kind": kind, "vocab_size": int(vocab)}}
 
 
@@ -225,7 +226,8 @@ def _upload_data(train: dict[str, Any], k: str) -> tuple[dict[str, Any] | None, 
     upload_permits.uploader_shown()  # the server takes this session's upload only while the box is shown
     # The browser refuses a larger file before the server sees it, and says why only in a tooltip.
     st.caption(f"A larger file is refused as soon as it is chosen (the upload box then shows a red mark): "
-               f"split it, or train from a terminal with `--set train.data=tsv:FILE`, which has no {limit_mb} MB limit.")
+               f"split it, or train from a terminal with `--set train.data=tsv:FILE`, "
+               f"which has no {limit_mb} MB limit.")
     if file is None:
         st.info("Upload a file to train on it; it is copied into the run's folder.")
         return None, None
@@ -260,16 +262,20 @@ def _model_section(model: dict[str, Any], k: str) -> dict[str, Any]:
         "dec_hidden": right.select_slider("Decoder size", SIZES, model.get("dec_hidden", 512), key=k + "dec"),
         "output_dim": left.select_slider("Output size (0 = decoder size)", (0, *SIZES), model.get("output_dim", 0),
                                          key=k + "out"),
-        "enc_layers": middle.number_input("Encoder layers", *bounds(MODEL_RANGES, "enc_layers", 4), model.get("enc_layers", 1), key=k + "enc_layers"),
-        "dec_layers": right.number_input("Decoder layers", *bounds(MODEL_RANGES, "dec_layers", 4), model.get("dec_layers", 1), key=k + "dec_layers"),
-        "dropout": left.slider("Dropout", *bounds(MODEL_RANGES, "dropout", 0.5), float(model.get("dropout", 0.2)), 0.05, key=k + "dropout"),
+        "enc_layers": middle.number_input("Encoder layers", *bounds(MODEL_RANGES, "enc_layers", 4),
+                                          model.get("enc_layers", 1), key=k + "enc_layers"),
+        "dec_layers": right.number_input("Decoder layers", *bounds(MODEL_RANGES, "dec_layers", 4),
+                                         model.get("dec_layers", 1), key=k + "dec_layers"),
+        "dropout": left.slider("Dropout", *bounds(MODEL_RANGES, "dropout", 0.5), float(model.get("dropout", 0.2)), 0.05,
+                               key=k + "dropout"),
     }
     if chosen["cell"] == "rnn":  # the design's "tanh or ReLU"; the gated cells fix their own squashing
         squashes = list(NONLINEARITIES)
         chosen["nonlinearity"] = middle.radio("Plain RNN nonlinearity", squashes, horizontal=True, key=k + "squash",
                                               index=_index(squashes, model.get("nonlinearity", "tanh")),
-                                              help="s_t = tanh(a_t) or ReLU(a_t), a_t = W_eh x_t + W_hh s_{t-1} + b_h. ReLU "
-                                                   "does not saturate but can blow up; gradient clipping holds it.")
+                                              help="s_t = tanh(a_t) or ReLU(a_t), a_t = W_eh x_t + W_hh s_{t-1} "
+                                                   "+ b_h. ReLU does not saturate but can blow up; gradient clipping "
+                                                   "holds it.")
     return chosen
 
 
@@ -280,20 +286,24 @@ def _train_section(train: dict[str, Any], k: str) -> dict[str, Any]:
     budget = middle.number_input("Time budget (minutes, 0 = none)", 0.0, 600.0,
                                  float(train.get("time_budget_s", 0)) / 60, 1.0, key=k + "budget")
     return {
-        "batch_tokens": left.number_input("Batch size (target tokens)", *bounds(TRAIN_RANGES, "batch_tokens", 20000), train.get("batch_tokens", 3000),
-                                          100, key=k + "batch"),
+        "batch_tokens": left.number_input("Batch size (target tokens)", *bounds(TRAIN_RANGES, "batch_tokens", 20000),
+                                          train.get("batch_tokens", 3000), 100, key=k + "batch"),
         "lr": left.select_slider("Learning rate", RATES, _nearest(RATES, train.get("lr", 1e-3)), key=k + "lr"),
-        "epochs": left.number_input("Epochs", *bounds(TRAIN_RANGES, "epochs", 1000), train.get("epochs", 10), key=k + "epochs"),
+        "epochs": left.number_input("Epochs", *bounds(TRAIN_RANGES, "epochs", 1000), train.get("epochs", 10),
+                                    key=k + "epochs"),
         "time_budget_s": round(budget * 60, 1),
-        "max_steps": middle.number_input("Max steps (0 = none)", *bounds(TRAIN_RANGES, "max_steps", 10**6), train.get("max_steps", 0), 100,
-                                         key=k + "steps"),
-        "valid_every": middle.number_input("Validate every (steps)", *bounds(TRAIN_RANGES, "valid_every", 10**5), train.get("valid_every", 500), 10,
-                                           key=k + "valid"),
-        "teacher_forcing": right.slider("Teacher forcing", *bounds(TRAIN_RANGES, "teacher_forcing"), float(train.get("teacher_forcing", 1.0)), 0.05,
+        "max_steps": middle.number_input("Max steps (0 = none)", *bounds(TRAIN_RANGES, "max_steps", 10**6),
+                                         train.get("max_steps", 0), 100, key=k + "steps"),
+        "valid_every": middle.number_input("Validate every (steps)", *bounds(TRAIN_RANGES, "valid_every", 10**5),
+                                           train.get("valid_every", 500), 10, key=k + "valid"),
+        "teacher_forcing": right.slider("Teacher forcing", *bounds(TRAIN_RANGES, "teacher_forcing"),
+                                        float(train.get("teacher_forcing", 1.0)), 0.05,
                                         key=k + "tf", help=glossary.HELP["teacher_forcing"]),
-        "label_smoothing": right.slider("Label smoothing", *bounds(TRAIN_RANGES, "label_smoothing", 0.3), float(train.get("label_smoothing", 0.1)), 0.05,
+        "label_smoothing": right.slider("Label smoothing", *bounds(TRAIN_RANGES, "label_smoothing", 0.3),
+                                        float(train.get("label_smoothing", 0.1)), 0.05,
                                         key=k + "ls", help=glossary.HELP["label_smoothing"]),
-        "seed": right.number_input("Seed", *bounds(TRAIN_RANGES, "seed", 10**6), train.get("seed", 1234), key=k + "seed"),
+        "seed": right.number_input("Seed", *bounds(TRAIN_RANGES, "seed", 10**6), train.get("seed", 1234),
+                                   key=k + "seed"),
     }
 
 

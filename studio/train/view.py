@@ -39,7 +39,8 @@ def pick_run(all_runs: list[runs.RunStatus]) -> str:
         query.put("run", "")
     states = {r.run_id: r.state for r in all_runs}
     st.selectbox("Run", ["", *ids], key=query.widget_key("run", ""), on_change=query.keep, args=("run",),
-                 format_func=lambda i: f"{i} · {STATE_LABELS.get(states[i], states[i])}" if i else "— none: set up a new run —")
+                 format_func=lambda i: (f"{i} · {STATE_LABELS.get(states[i], states[i])}" if i
+                                        else "— none: set up a new run —"))
     return query.peek("run", "")
 
 

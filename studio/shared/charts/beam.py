@@ -101,7 +101,8 @@ def beam_tree_chart(nodes: list[BeamNode], current_step: int | None = None, show
             x=x, y=y, x2="x2:Q", y2="y2:Q"))
     title = (window_title(placed.first, placed.last, placed.steps, output_ids)
              if placed.first > 0 or placed.last < placed.steps else None)
-    chart = described(alt.layer(*layers).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad")),
+    chart = described(alt.layer(*layers).properties(width=width, height=height,
+                                                    autosize=alt.AutoSizeParams(type="pad")),
                       "Beam search tree",
                       "Decoding steps from left to right; each hypothesis is a dot with its piece written beside it, "
                       "joined to the hypothesis it extended. Blue circles stayed in the beam, green squares ended "

@@ -27,7 +27,8 @@ def contrast_frame(src_pieces: list[str], output_pieces: list[str], scores: dict
         largest = max((abs(v) for v in [*on_source, *(on_output or [])]), default=0.0) or 1.0
         for side, pieces, values in ((SIDES[0], src_pieces, on_source), (SIDES[1], output_pieces, on_output or [])):
             rows += [{"side": side, "pointer": labels.get(name, name), "key": key(j, piece), "piece": show_piece(piece),
-                      "score": float(v), "share": float(v) / largest} for j, (piece, v) in enumerate(zip(pieces, values))]
+                      "score": float(v), "share": float(v) / largest}
+                     for j, (piece, v) in enumerate(zip(pieces, values))]
     return pd.DataFrame(rows, columns=["side", "pointer", "key", "piece", "score", "share"])
 
 

@@ -122,8 +122,8 @@ def trajectory_chart(points: pd.DataFrame, background: pd.DataFrame | None, axes
     # A long stroke in the legend, so that its dash shows: the dash is each path's second channel.
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=360, symbolType="stroke", symbolStrokeWidth=2,
                         symbolSize=400)
-    color = alt.Color("trajectory:N", title="trajectory", scale=colors or palette.by_category(names, palette.CATEGORICAL),
-                      legend=legend)
+    color = alt.Color("trajectory:N", title="trajectory",
+                      scale=colors or palette.by_category(names, palette.CATEGORICAL), legend=legend)
     # Each path also has its own dash, named in the same legend: never told apart by colour alone.
     dash = alt.StrokeDash("trajectory:N", title="trajectory", scale=palette.by_category(names, palette.DASHES),
                           legend=legend)
