@@ -48,8 +48,8 @@ def forward_phases(trainer: Trainer, batch: Batch) -> torch.Tensor:
     model = trainer.model
     with record_function("encoder"):
         _, memory, state = model.encode(batch.src, batch.lengths)
-    with record_function("decoder (unroll)"):
-        logits = model.unroll(batch.tgt_in, state, memory).logits  # the decoder and its output layer, as training runs them
+    with record_function("decoder (unroll)"):  # the decoder and its output layer, as training runs them
+        logits = model.unroll(batch.tgt_in, state, memory).logits
     with record_function("loss"):
         return trainer.loss_fn(logits.flatten(0, 1), batch.tgt_out.flatten())
 
