@@ -2,6 +2,7 @@
 
     python -m benchmarks.profile_train_step                 # classic architecture, 2 threads
     python -m benchmarks.profile_train_step --arch preset
+    python -m benchmarks.profile_train_step --arch preset-no-feeding --precision bf16 --threads 1
 
 The step is Trainer.train_step's teacher-forced path split into labelled phases: the encoder, then
 `Seq2Seq.unroll` itself (the decoder steps and the output layer), the loss, backward, clipping and
@@ -28,6 +29,7 @@ from benchmarks.archs import ARCHS
 from benchmarks.common import machine, write_result
 from benchmarks.tatoeba import make_trainer
 from seq2seq.data.batches import Batch, collate, make_batches
+from seq2seq.training.precision import autocast
 from seq2seq.training.trainer import Trainer
 
 PHASES = ("encoder", "decoder (unroll)", "loss", "backward", "clip + adam")
@@ -38,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--arch", choices=sorted(ARCHS), default="classic")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-tokens", type=int, default=3000)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                        help="bf16: the step under bf16 autocast, as training runs it")
     parser.add_argument("--steps", type=int, default=5, help="profiled steps (after 2 warm-up steps)")
     parser.add_argument("--max-pairs", type=int, default=0, help="training pairs to use (0 = all; small = quick check)")
     parser.add_argument("--name", help="results file name (default profile_train_step[-ARCH])")
@@ -56,7 +60,8 @@ def forward_phases(trainer: Trainer, batch: Batch) -> torch.Tensor:
 
 def profiled_step(trainer: Trainer, batch: Batch) -> None:
     trainer.model.train()
-    loss = forward_phases(trainer, batch)
+    with autocast(trainer.precision, trainer.device):
+        loss = forward_phases(trainer, batch)
     trainer.optimizer.zero_grad(set_to_none=True)
     with record_function("backward"):
         (loss / batch.n_tokens).backward()
@@ -102,6 +107,7 @@ def top_operators(prof, steps: int, count: int = 15) -> list[dict]:
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict:
     trainer = make_trainer(args.arch, args.threads, args.batch_tokens, args.max_pairs, tmp)
+    trainer.precision = args.precision
     indices = make_batches(trainer.train_examples, args.batch_tokens, seed=0)[: args.steps + 2]
     batches = [collate([trainer.train_examples[i] for i in group]) for group in indices]
     for batch in batches[:2]:
@@ -140,7 +146,8 @@ def main(argv=None) -> None:
         result = measure(args, Path(tmp))
     print_report(result)
     settings = {k: v for k, v in vars(args).items() if k != "name"} | {"architecture": ARCHS[args.arch]}
-    write_result(args.name or ("profile_train_step" if args.arch == "classic" else f"profile_train_step-{args.arch}"),
+    default = "profile_train_step" if args.arch == "classic" else f"profile_train_step-{args.arch}"
+    write_result(args.name or (default if args.precision == "fp32" else f"{default}-{args.precision}"),
                  settings, result, "where the time goes (no goal)", started)
 
 

@@ -57,7 +57,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def our_rate(trainer: Trainer, batches: list[list[int]], precision: str, warmup: int, max_seconds: float) -> float:
     """Target tokens/s of Trainer.train_step over `batches[warmup:]` (collation included), stopping
     early once `max_seconds` have been timed: bf16 on a CPU without bf16 units can be very slow."""
+    # The step computes in trainer.precision, resolved once when the trainer was built: changing the config
+    # alone (as this benchmark did until 2026-12-08) timed fp32 twice and called one of them bf16.
     trainer.config = dataclasses.replace(trainer.config, precision=precision)
+    trainer.precision = precision
     tokens, start = 0, 0.0
     for i, indices in enumerate(batches):
         if i == warmup:
