@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -90,14 +91,16 @@ def test_a_downloaded_zip_holds_a_loadable_checkpoint_without_the_optimizer(user
 
 
 def test_shipped_models_are_read_only_and_user_runs_can_be_deleted(user_run):
+    doomed = user_run.parent / "doomed"  # a copy of its own: the module's other tests read runs/tiny, in any order
+    shutil.copytree(user_run, doomed)
     app = page()
     assert "Shipped models are read-only." in [c.value for c in app.caption]
     assert app.get("download_button")[0].proto.label == "⬇ Download as .zip"
-    app.selectbox(key="models_files_model").set_value("runs/tiny").run()
+    app.selectbox(key="models_files_model").set_value("runs/doomed").run()
     app.button(key="models_delete").click().run()
     assert not app.exception and not app.error
-    assert not user_run.exists() and "runs/tiny" not in [m.name for m in list_models()]
-    assert DATES.is_dir()
+    assert not doomed.exists() and "runs/doomed" not in [m.name for m in list_models()]
+    assert DATES.is_dir() and user_run.is_dir()
 
 
 def test_model_b_defaults_to_a_model_of_a_s_direction_so_no_warning_greets_a_visitor():
