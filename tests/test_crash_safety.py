@@ -15,7 +15,9 @@ import random
 import resource
 import shutil
 import signal
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -111,8 +113,12 @@ def trainer_step(out: Path) -> int:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_leaves_loadable_checkpoints_and_resume_works(tmp_path):
+def test_sigkill_at_random_moments_leaves_loadable_checkpoints_and_resume_works(tmp_path, monkeypatch):
     recipe, out = write_recipe(tmp_path), tmp_path / "run"
+    # A forkserver child re-runs the parent's __main__ from its file when it has no module name: after an
+    # AppTest.from_function earlier in the session, that is Streamlit's generated script, which fails outside
+    # Streamlit. A bare __main__ gives the children nothing to re-run.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     context = multiprocessing.get_context("forkserver")
     # torch._dynamo too: the first normal_() on the meta device (the loader's size check) imports it.
     context.set_forkserver_preload(["seq2seq.cli.main", "seq2seq.training.trainer", "torch._dynamo"])

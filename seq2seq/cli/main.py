@@ -10,7 +10,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from seq2seq import __version__
 from seq2seq.cli.streaming import line_batches
@@ -168,16 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _set_up_logging(args: argparse.Namespace) -> None:
-    """-v: info (what is loaded, how long it took), -vv: debug, -q: errors only (no warnings)."""
+@contextlib.contextmanager
+def _command_logging(args: argparse.Namespace) -> Iterator[None]:
+    """-v: info (what is loaded, how long it took), -vv: debug, -q: errors only (no warnings). For the
+    command's duration only: main() also runs inside other programs (tests, a notebook), whose logging
+    setup it must leave as it found it."""
     level = logging.ERROR if args.quiet_log else max(logging.DEBUG, logging.WARNING - 10 * args.verbose)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(level)s: %(message)s"))  # "warning: ...", as warn() writes
     handler.addFilter(lambda record: setattr(record, "level", record.levelname.lower()) or True)
     engine = logging.getLogger("seq2seq")
-    engine.handlers[:] = [handler]
+    saved = engine.handlers[:], engine.level, engine.propagate
+    engine.handlers[:], engine.propagate = [handler], False
     engine.setLevel(level)
-    engine.propagate = False
+    try:
+        yield
+    finally:
+        engine.handlers[:], engine.propagate = saved[0], saved[2]
+        engine.setLevel(saved[1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,9 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "app":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.streamlit_options = extra
-    _set_up_logging(args)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _command_logging(args):
             # The engine's own warnings (a truncated input, say) as one line each; other libraries' warnings
             # (a ResourceWarning of code that ran earlier in this process) are not the user's business.
             warnings.simplefilter("ignore")

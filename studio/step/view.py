@@ -124,7 +124,7 @@ def navigation(total: int) -> int:
                  type="primary", width="stretch", help="Next step (→ key)")
     # Counted as the beam tree's window counts them: a step per piece the translation writes.
     label.markdown(f"**Step {step} of {total}** :gray[· the translation's steps: one per piece it writes, "
-                   "`</s>` included]")
+                   f"{escape_markdown('</s>')} included]")
     if total > 1:
         st.slider("Step", 1, total, key=query.widget_key("step", 1), on_change=query.keep, args=("step",),
                   label_visibility="collapsed")
