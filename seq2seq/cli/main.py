@@ -347,7 +347,7 @@ def run_import_joey(args: argparse.Namespace) -> int:
     print(f"imported the Joey NMT model ({bundle.config.cell.upper()}, {bundle.config.attention} attention) to {out}",
           file=sys.stderr)
     if (absent := missing(bundle.train_config)) is not None:
-        warn(f"{absent}: translating works; the views of its training and test sentences say they are missing")
+        warn(f"{absent}. Translating works; the views of its training and test sentences say they are missing")
     return 0
 
 
